@@ -1,0 +1,438 @@
+"""Generate fast encoders and decoders from the construct declarations.
+
+construct parses a record field by field through stream objects, which costs several
+microseconds per record; the request path cannot afford that. This module walks each record's
+``construct.Struct`` (the declaration, see :mod:`jute.declare`) and writes Python source for a
+pair of functions per record:
+
+* runs of fixed-width fields are fused into one precompiled ``struct`` format, and the length
+  prefix of a following string, buffer or vector joins the run, so ``ReplyHeader`` or a ``Stat``
+  decodes with a single ``unpack_from``;
+* decoding works on a ``bytes`` buffer and an offset, with no stream objects, and checks every
+  length against the bytes that remain, so truncated or lying input raises ``JuteError`` before
+  anything large is allocated;
+* nested fixed-width records (``Stat``) are inlined into their parent's runs.
+
+The generated source is plain Python, kept on each record class as ``_source`` for reading.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import namedtuple
+from dataclasses import dataclass
+from typing import Any
+
+import construct
+from construct import Construct, FormatField, Renamed, Struct
+
+from jute.declare import Declarations, NullableBytes, NullableVector
+from jute.errors import JuteError
+
+# --- the shape of a record, read off its construct declaration ---------------------------
+
+_INT32 = "i"  # construct spells int32 "l"; in standard sizes both are four bytes
+
+
+@dataclass(frozen=True)
+class Fixed:
+    fmt: str  # one struct format character
+
+    @property
+    def size(self) -> int:
+        return struct.calcsize(">" + self.fmt)
+
+
+@dataclass(frozen=True)
+class Var:
+    text: bool
+
+
+@dataclass(frozen=True)
+class Vec:
+    element: Node
+
+
+@dataclass(frozen=True)
+class Rec:
+    name: str
+    fields: tuple[tuple[str, Node], ...]
+
+    @property
+    def fixed(self) -> bool:
+        return all(_is_fixed(node) for _, node in self.fields)
+
+
+Node = Fixed | Var | Vec | Rec
+
+
+def _is_fixed(node: Node) -> bool:
+    return isinstance(node, Fixed) or (isinstance(node, Rec) and node.fixed)
+
+
+def _min_size(node: Node) -> int:
+    """The fewest bytes an encoding of this node can take."""
+    if isinstance(node, Fixed):
+        return node.size
+    if isinstance(node, Rec):
+        return sum(_min_size(child) for _, child in node.fields)
+    return 4
+
+
+def _fixed_leaves(node: Node) -> list[Fixed]:
+    if isinstance(node, Fixed):
+        return [node]
+    assert isinstance(node, Rec)
+    return [leaf for _, child in node.fields for leaf in _fixed_leaves(child)]
+
+
+def describe(struct_: Struct, declarations: Declarations) -> Rec:
+    """Read a record's shape off its construct Struct."""
+    name = declarations.record_name(struct_)
+    if name is None:
+        raise JuteError("not a declared record")
+    fields = []
+    for sub in struct_.subcons:
+        if not isinstance(sub, Renamed):
+            raise JuteError(f"{name}: every field must be named")
+        fields.append((sub.name, _node(sub.subcon, declarations)))
+    return Rec(name, tuple(fields))
+
+
+def _node(sub: Construct, declarations: Declarations) -> Node:
+    if sub is construct.Flag:
+        return Fixed("?")
+    if isinstance(sub, FormatField):
+        return Fixed(_INT32 if sub.fmtstr[-1] == "l" else sub.fmtstr[-1])
+    if isinstance(sub, NullableBytes):
+        return Var(sub.text)
+    if isinstance(sub, NullableVector):
+        return Vec(_node(sub.subcon, declarations))
+    if isinstance(sub, Struct):
+        return describe(sub, declarations)
+    raise JuteError(f"no fast codec for construct {sub!r}")
+
+
+def _flat(node: Node) -> bool:
+    """A fixed record whose fields are all scalars: it maps onto a slice of one unpack."""
+    return isinstance(node, Rec) and all(isinstance(child, Fixed) for _, child in node.fields)
+
+
+def _fmt(node: Node) -> str:
+    return "".join(leaf.fmt for leaf in _fixed_leaves(node))
+
+
+class _Source:
+    """Accumulates generated functions and the precompiled formats they use."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.formats: dict[str, str] = {}
+        self._counter = 0
+
+    def fresh(self, stem: str) -> str:
+        self._counter += 1
+        return f"{stem}{self._counter}"
+
+    def format_name(self, fmt: str) -> str:
+        if fmt not in self.formats:
+            self.formats[fmt] = f"_F_{fmt.replace('?', 'Z')}"
+        return self.formats[fmt]
+
+
+class _DecoderWriter:
+    """Writes one decode function.
+
+    Fixed-width members (scalars, and flat records such as ``Stat``) wait in ``pending`` until
+    something variable follows, then one ``unpack_from`` reads them all.
+    """
+
+    def __init__(self, src: _Source, record: str) -> None:
+        self.src = src
+        self.record = record
+        self.body: list[str] = []
+        self.pending: list[tuple[Node, str]] = []
+        self.pending_indent = 0
+
+    def _member(self, node: Node, indent: int) -> str:
+        var = self.src.fresh("v")
+        if not self.pending:
+            self.pending_indent = indent
+        self.pending.append((node, var))
+        return var
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        members, self.pending = self.pending, []
+        fmt = "".join(_fmt(node) for node, _ in members)
+        pad = "    " * self.pending_indent
+        unpack = f"{self.src.format_name(fmt)}.unpack_from(buf, off)"
+        if fmt == "?":
+            # One byte needs no struct call; IndexError marks truncation like struct.error.
+            self.body.append(f"{pad}{members[0][1]} = buf[off] != 0")
+        elif all(isinstance(node, Fixed) for node, _ in members):
+            self.body.append(f"{pad}{', '.join(var for _, var in members)}, = {unpack}")
+        elif len(members) == 1:
+            node, var = members[0]
+            self.body.append(f"{pad}{var} = _tnew(_R_{node.name}, {unpack})")
+        else:
+            leaves: list[str] = []
+            built: list[str] = []
+            for node, var in members:
+                if isinstance(node, Fixed):
+                    leaves.append(var)
+                    continue
+                names = [self.src.fresh("v") for _ in node.fields]
+                leaves += names
+                built.append(f"{pad}{var} = _tnew(_R_{node.name}, ({', '.join(names)},))")
+            self.body.append(f"{pad}{', '.join(leaves)}, = {unpack}")
+            self.body += built
+        self.body.append(f"{pad}off += {struct.calcsize('>' + fmt)}")
+
+    def line(self, indent: int, text: str) -> None:
+        self.flush()
+        self.body.append("    " * indent + text)
+
+    def fail(self, indent: int, what: str) -> None:
+        self.line(indent, f'raise JuteError(f"{self.record}: {what} at offset {{off}}")')
+
+    def node(self, node: Node, indent: int) -> str:
+        """Emit code that decodes ``node`` at ``off``; return an expression for its value."""
+        if isinstance(node, Fixed) or _flat(node):
+            return self._member(node, indent)
+        if isinstance(node, Rec):
+            parts = [self.node(child, indent) for _, child in node.fields]
+            return f"_tnew(_R_{node.name}, ({', '.join(parts)},))"
+        length = self._member(Fixed("i"), indent)
+        var = self.src.fresh("x")
+        self.line(indent, f"if {length} >= 0:")
+        if isinstance(node, Var):
+            self.line(indent + 1, f"end = off + {length}")
+            self.line(indent + 1, "if end > size:")
+            self.fail(indent + 2, f"length {{{length}}} overruns the input")
+            if node.text:
+                # Strict decoding is the faster call; invalid UTF-8 is then replaced, as Java's
+                # new String(bytes, UTF_8) does.
+                self.line(indent + 1, "try:")
+                self.line(indent + 2, f"{var} = buf[off:end].decode()")
+                self.line(indent + 1, "except UnicodeDecodeError:")
+                self.line(indent + 2, f'{var} = buf[off:end].decode("utf-8", "replace")')
+            else:
+                self.line(indent + 1, f"{var} = buf[off:end]")
+            self.line(indent + 1, "off = end")
+        else:
+            self.line(indent + 1, f"if {length} * {_min_size(node.element)} > size - off:")
+            self.fail(indent + 2, f"count {{{length}}} overruns the input")
+            self.line(indent + 1, f"{var} = []")
+            self.line(indent + 1, f"for _ in range({length}):")
+            if isinstance(node.element, Rec) and not _flat(node.element):
+                item = self.src.fresh("r")
+                self.line(indent + 2, f"{item}, off = _dec_{node.element.name}(buf, off)")
+            else:
+                item = self.node(node.element, indent + 2)
+            self.line(indent + 2, f"{var}.append({item})")
+        self.line(indent, f"elif {length} == -1:")
+        self.line(indent + 1, f"{var} = None")
+        self.line(indent, "else:")
+        self.fail(indent + 1, f"negative length {{{length}}}")
+        return var
+
+
+def _decoder(src: _Source, name: str, rec: Rec, frame: bool) -> list[str]:
+    """A function ``name(buf, off=0) -> (value, next_off)``: the record, or for a frame the
+    tuple of its records."""
+    writer = _DecoderWriter(src, rec.name)
+    if frame:
+        result = f"({', '.join(writer.node(child, 2) for _, child in rec.fields)},)"
+    else:
+        result = writer.node(rec, 2)
+    writer.flush()
+    return [
+        f"def {name}(buf, off=0):",
+        "    size = len(buf)",
+        "    try:",
+        *writer.body,
+        "    except (struct.error, IndexError):",
+        f'        raise JuteError(f"{rec.name}: truncated at offset {{off}}") from None',
+        f"    return {result}, off",
+        "",
+    ]
+
+
+class _EncoderWriter:
+    """Writes one encode function as pieces: fixed values to pack, and byte strings."""
+
+    def __init__(self, src: _Source, indent: int) -> None:
+        self.src = src
+        self.pad = "    " * indent
+        self.body: list[str] = []
+        self.pieces: list[tuple[str | None, str]] = []  # (struct format, or None for bytes; expr)
+
+    def node(self, node: Node, value: str) -> None:
+        pad = self.pad
+        if isinstance(node, Fixed):
+            self.pieces.append((node.fmt, value))
+        elif _flat(node):
+            self.pieces.append((_fmt(node), f"*{value}"))
+        elif isinstance(node, Rec):
+            names = [self.src.fresh("e") for _ in node.fields]
+            self.body.append(f"{pad}{', '.join(names)}, = {value}")
+            for (_, child), name in zip(node.fields, names, strict=True):
+                self.node(child, name)
+        else:
+            data, length = self.src.fresh("b"), self.src.fresh("n")
+            if isinstance(node, Var):
+                payload = f"{value}.encode()" if node.text else value
+                count = f"len({data})"
+            else:
+                item = _element_encoder(self.src, node.element)
+                payload = f"b''.join([{item}(i) for i in {value}])"
+                count = f"len({value})"
+            self.body += [
+                f"{pad}if {value} is None:",
+                f"{pad}    {data}, {length} = b'', -1",
+                f"{pad}else:",
+                f"{pad}    {data} = {payload}",
+                f"{pad}    {length} = {count}",
+            ]
+            self.pieces.append(("i", length))
+            self.pieces.append((None, data))
+
+    def framed(self) -> None:
+        """Prefix the pieces with the int32 length of everything that follows them."""
+        fixed = struct.calcsize(">" + "".join(f for f, _ in self.pieces if f is not None))
+        lengths = [f"len({expr})" for f, expr in self.pieces if f is None]
+        self.pieces.insert(0, ("i", " + ".join([str(fixed), *lengths])))
+
+    def _pack(self, run: list[tuple[str, str]]) -> str:
+        """One struct call for a run of fixed pieces.
+
+        ``pack(*rec)`` passes a record's tuple straight through, but a starred argument among
+        others makes Python build a new argument tuple, which costs more than the call: there
+        the record is unpacked into names first.
+        """
+        fmts = "".join(f for f, _ in run)
+        if fmts == "?":
+            return f"(b'\\x01' if {run[0][1]} else b'\\x00')"
+        args: list[str] = []
+        for fmt, expr in run:
+            if expr.startswith("*") and len(run) > 1:
+                names = [self.src.fresh("e") for _ in fmt]
+                self.body.append(f"{self.pad}{', '.join(names)}, = {expr[1:]}")
+                args += names
+            else:
+                args.append(expr)
+        return f"{self.src.format_name(fmts)}.pack({', '.join(args)})"
+
+    def expression(self) -> str:
+        parts: list[str] = []
+        run: list[tuple[str, str]] = []
+        for fmt, expr in [*self.pieces, (None, "")]:
+            if fmt is not None:
+                run.append((fmt, expr))
+                continue
+            if run:
+                parts.append(self._pack(run))
+                run = []
+            if expr:
+                parts.append(expr)
+        if len(parts) <= 4:
+            return " + ".join(parts)
+        return f"b''.join(({', '.join(parts)}))"
+
+
+def _element_encoder(src: _Source, node: Node) -> str:
+    """Name a function that encodes one vector element of this shape, writing it if needed."""
+    if isinstance(node, Rec):
+        return f"_enc_{node.name}"
+    name = src.fresh("_enc_item")
+    writer = _EncoderWriter(src, indent=1)
+    writer.node(node, "item")
+    result = writer.expression()
+    src.lines += [f"def {name}(item):", *writer.body, f"    return {result}", ""]
+    return name
+
+
+def _encoder(src: _Source, name: str, rec: Rec, framed: bool) -> list[str]:
+    """A function ``name(rec) -> bytes``; with ``framed``, length-prefixed."""
+    writer = _EncoderWriter(src, indent=2)
+    writer.node(rec, "rec")
+    if framed:
+        writer.framed()
+    result = writer.expression()
+    return [
+        f"def {name}(rec):",
+        "    try:",
+        *writer.body,
+        f"        return {result}",
+        "    except (struct.error, TypeError, ValueError, AttributeError) as exc:",
+        f'        raise JuteError(f"{rec.name}: cannot encode {{rec!r}}: {{exc}}") from None',
+        "",
+    ]
+
+
+def _compile(src: _Source, namespace: dict[str, Any]) -> str:
+    for fmt, name in src.formats.items():
+        namespace[name] = struct.Struct(">" + fmt)
+    source = "\n".join(src.lines)
+    exec(compile(source, "<jute.fastcodec>", "exec"), namespace)
+    return source
+
+
+# --- record classes and frames ------------------------------------------------------------
+
+
+class Codecs:
+    """Record classes for every declaration, plus frame codecs made on demand."""
+
+    def __init__(self, declarations: Declarations) -> None:
+        self.shapes = {name: describe(s, declarations) for name, s in declarations.structs.items()}
+        self.classes: dict[str, type] = {}
+        self._namespace: dict[str, Any] = {
+            "struct": struct,
+            "JuteError": JuteError,
+            "_tnew": tuple.__new__,
+        }
+        self._frames: dict[tuple[type, ...], FrameCodec] = {}
+        src = _Source()
+        for name, shape in self.shapes.items():
+            src.lines += _decoder(src, f"_dec_{name}", shape, frame=False)
+            src.lines += _encoder(src, f"_enc_{name}", shape, framed=False)
+            base = namedtuple(name, [field for field, _ in shape.fields])
+            cls = type(name, (base,), {"__slots__": (), "__module__": "jute.records"})
+            self.classes[name] = self._namespace[f"_R_{name}"] = cls
+        source = _compile(src, self._namespace)
+        for name, cls in self.classes.items():
+            cls.decode = staticmethod(self._namespace[f"_dec_{name}"])
+            cls.encode = self._namespace[f"_enc_{name}"]
+            cls._source = source
+
+    def frame(self, *parts: type) -> FrameCodec:
+        """The codec of a frame made of these records in order (see :class:`FrameCodec`)."""
+        codec = self._frames.get(parts)
+        if codec is None:
+            codec = self._frames[parts] = FrameCodec(self, parts)
+        return codec
+
+
+class FrameCodec:
+    """A length-prefixed frame holding several records back to back, e.g. a reply header and
+    its body, with fixed-width runs fused across the records' boundaries.
+
+    ``encode(records)`` takes a tuple of the records and returns the frame with its 4-byte
+    length prefix. ``decode(buf, off=0)`` reads a frame's payload (the bytes after the length
+    prefix, as :class:`jute.framing.FrameReader` yields them) and returns ``(records, next_off)``.
+    """
+
+    def __init__(self, codecs: Codecs, parts: tuple[type, ...]) -> None:
+        names = [part.__name__ for part in parts]
+        rec = Rec("+".join(names), tuple((f"p{i}", codecs.shapes[n]) for i, n in enumerate(names)))
+        src = _Source()
+        src.lines += _decoder(src, "_decode_frame", rec, frame=True)
+        src.lines += _encoder(src, "_encode_frame", rec, framed=True)
+        namespace = dict(codecs._namespace)
+        self.source = _compile(src, namespace)
+        self.parts = parts
+        self.decode = namespace["_decode_frame"]
+        self.encode = namespace["_encode_frame"]

@@ -1,0 +1,41 @@
+"""Every ZooKeeper record, as a class with ``encode`` and ``decode``.
+
+``jute.records.GetDataRequest(path="/a", watch=True).encode()`` gives the record's bytes and
+``jute.records.GetDataResponse.decode(buf, offset)`` gives ``(record, next_offset)``. Records
+are named tuples whose fields carry the IDL's names in the IDL's order; ``ustring``, ``buffer``
+and ``vector`` fields may be ``None``, which encodes as Jute's length -1.
+
+The layouts come from ``zookeeper.jute`` through the construct declarations
+(:func:`declaration`); the encode/decode functions are generated from those declarations by
+:mod:`jute.fastcodec`.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from construct import Struct
+
+from jute.declare import Declarations
+from jute.fastcodec import Codecs, FrameCodec
+from jute.idl import RecordDef, parse_idl
+
+IDL_TEXT: str = resources.files("jute").joinpath("zookeeper.jute").read_text("utf-8")
+DEFINITIONS: tuple[RecordDef, ...] = tuple(parse_idl(IDL_TEXT))
+DECLARATIONS = Declarations(DEFINITIONS)
+_CODECS = Codecs(DECLARATIONS)
+RECORDS: dict[str, type] = _CODECS.classes
+
+
+def declaration(name: str) -> Struct:
+    """The construct Struct that declares record ``name``."""
+    return DECLARATIONS.structs[name]
+
+
+def frame(*parts: type) -> FrameCodec:
+    """The codec of a length-prefixed frame of these records, e.g.
+    ``frame(ReplyHeader, GetDataResponse).encode((header, body))``."""
+    return _CODECS.frame(*parts)
+
+
+globals().update(RECORDS)

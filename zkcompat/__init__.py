@@ -1,0 +1,1 @@
+"""zkcompat: a ZooKeeper-compatible server that speaks ZooKeeper's wire protocol."""
