@@ -1,0 +1,519 @@
+"""The znode tree: every znode, its stat and ACL, and the indexes the server's reapers read.
+
+The tree changes only through :meth:`DataTree.apply`, which takes one logged txn (header and
+decoded record) and returns an :class:`ApplyResult`. That function is deterministic and does no
+I/O, so serving a standalone server, replaying a txn log, following a leader and restoring a
+snapshot all reach the same tree from the same txns. It must stay idempotent for replay:
+snapshots are fuzzy, so a txn may find its effect already present; it then reports ZooKeeper's
+error code and leaves the tree consistent.
+
+What does not live here: sockets, sessions' connections, the clock (times come from txn
+headers), validation of requests (the prep stage turns bad requests into error txns before they
+reach us), the watch manager (watch triggers are returned as values, in the order ZooKeeper
+fires them), and quota bookkeeping under ``/zookeeper/quota``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, ClassVar
+
+from jute.records import (
+    ACL,
+    CheckVersionTxn,
+    CreateContainerTxn,
+    CreateTTLTxn,
+    CreateTxn,
+    DeleteTxn,
+    ErrorTxn,
+    Id,
+    SetDataTxn,
+    Stat,
+    StatPersisted,
+    TxnHeader,
+)
+from zkcompat.constants import Err, EventType, OpCode, Perms
+
+# Jute records are classes generated at import time, so there is no static type to name for
+# "some txn record"; this alias documents intent where one is expected.
+TxnRecord = Any
+AclList = tuple[Any, ...]  # a tuple of ACL records
+Trigger = tuple[str, EventType]
+
+ANYONE = Id("world", "anyone")
+OPEN_ACL_UNSAFE: AclList = (ACL(int(Perms.ALL), ANYONE),)
+READ_ACL_UNSAFE: AclList = (ACL(int(Perms.READ), ANYONE),)
+
+# ephemeralOwner is overloaded (ZooKeeper's EphemeralType): a session id for ephemerals, the
+# sign bit alone for containers, and, with zookeeper.extendedTypesEnabled, a 0xff high byte,
+# two reserved bytes (0 = TTL) and the TTL in milliseconds in the low five bytes.
+CONTAINER_OWNER = -(1 << 63)
+_EXTENDED_MASK = 0xFF00000000000000
+_RESERVED_MASK = 0x00FFFF0000000000
+TTL_MAX = 0x000000FFFFFFFFFF
+
+
+def ttl_owner(ttl: int) -> int:
+    """The ephemeralOwner that marks a TTL node living ``ttl`` ms after its last change."""
+    if not 0 < ttl <= TTL_MAX:
+        raise ValueError(f"ttl must be in 1..{TTL_MAX}, got {ttl}")
+    return (_EXTENDED_MASK | ttl) - (1 << 64)  # as the signed long stored on disk
+
+
+def owner_ttl(owner: int) -> int:
+    """The TTL in ms carried by a TTL node's ephemeralOwner."""
+    return owner & TTL_MAX
+
+
+class EphemeralKind(Enum):
+    NONE = "none"
+    SESSION = "session"
+    CONTAINER = "container"
+    TTL = "ttl"
+
+
+def ephemeral_kind(owner: int, extended_types: bool) -> EphemeralKind:
+    """Classify an ephemeralOwner as ZooKeeper does. Without extended types a TTL marker reads
+    as an ordinary session id (ZooKeeper then treats those nodes as a dead session's
+    ephemerals); with them, session ids must not carry a 0xff high byte."""
+    if extended_types and owner & _EXTENDED_MASK == _EXTENDED_MASK:
+        if owner & _RESERVED_MASK:
+            raise ValueError(f"unknown extended ephemeralOwner {owner & (1 << 64) - 1:#x}")
+        return EphemeralKind.TTL
+    if owner == CONTAINER_OWNER:
+        return EphemeralKind.CONTAINER
+    return EphemeralKind.SESSION if owner else EphemeralKind.NONE
+
+
+_NO_CHILDREN: frozenset[str] = frozenset()
+
+
+class DataNode:
+    """One znode. Slots, shared ACL tuples and a shared empty children set keep a leaf small.
+
+    Stat fields carry StatPersisted's names. ``cversion`` is stored as ZooKeeper stores it: the
+    number of child creations. Clients see ``2 * cversion - numChildren`` (creations plus
+    deletions), which is why deleting a child changes only the parent's pzxid here.
+    ``data`` may be None: a null buffer stays null on the wire and in snapshots.
+    """
+
+    __slots__ = (
+        "acl",
+        "aversion",
+        "children",
+        "ctime",
+        "cversion",
+        "czxid",
+        "data",
+        "ephemeralOwner",
+        "mtime",
+        "mzxid",
+        "pzxid",
+        "version",
+    )
+
+    def __init__(
+        self, data: bytes | None, acl: AclList, zxid: int, time: int, ephemeral_owner: int
+    ) -> None:
+        self.data = data
+        self.acl = acl
+        self.czxid = self.mzxid = self.pzxid = zxid
+        self.ctime = self.mtime = time
+        self.version = self.cversion = self.aversion = 0
+        self.ephemeralOwner = ephemeral_owner
+        self.children: set[str] | frozenset[str] = _NO_CHILDREN
+
+    def add_child(self, name: str) -> None:
+        if isinstance(self.children, set):
+            self.children.add(name)
+        else:
+            self.children = {name}
+
+    def remove_child(self, name: str) -> None:
+        if isinstance(self.children, set):
+            self.children.discard(name)
+            if not self.children:
+                self.children = _NO_CHILDREN
+
+    def stat(self, extended_types: bool) -> Stat:
+        """The Stat a client sees; container and TTL markers show as ephemeralOwner 0."""
+        owner = self.ephemeralOwner
+        if ephemeral_kind(owner, extended_types) is not EphemeralKind.SESSION:
+            owner = 0
+        num_children = len(self.children)
+        return Stat(
+            self.czxid,
+            self.mzxid,
+            self.ctime,
+            self.mtime,
+            self.version,
+            2 * self.cversion - num_children,
+            self.aversion,
+            owner,
+            len(self.data) if self.data else 0,
+            num_children,
+            self.pzxid,
+        )
+
+    def stat_persisted(self) -> StatPersisted:
+        """The stat as a snapshot stores it."""
+        return StatPersisted(
+            self.czxid,
+            self.mzxid,
+            self.ctime,
+            self.mtime,
+            self.version,
+            self.cversion,
+            self.aversion,
+            self.ephemeralOwner,
+            self.pzxid,
+        )
+
+
+class AclCache:
+    """Interns ACL lists so equal lists share one tuple, counting the znodes that use each
+    (ZooKeeper's ReferenceCountedACLCache); a list leaves when its last znode does.
+
+    :data:`OPEN_ACL_UNSAFE` itself is never stored: it is the ACL of the built-in znodes and of
+    creates whose ACL vector is null, which ZooKeeper keeps outside its cache as id -1. A
+    snapshot writer recognises it by identity and numbers the cached lists in iteration order.
+    """
+
+    __slots__ = ("_canonical", "_refs")
+
+    def __init__(self) -> None:
+        self._canonical: dict[AclList, AclList] = {}
+        self._refs: dict[AclList, int] = {}
+
+    def intern(self, acl: Iterable[Any] | None) -> AclList:
+        if acl is None:
+            return OPEN_ACL_UNSAFE
+        key = tuple([*acl])  # always a fresh tuple, so OPEN_ACL_UNSAFE never enters the cache
+        shared = self._canonical.setdefault(key, key)
+        self._refs[shared] = self._refs.get(shared, 0) + 1
+        return shared
+
+    def release(self, acl: AclList) -> None:
+        if acl is OPEN_ACL_UNSAFE:
+            return
+        left = self._refs[acl] - 1
+        if left:
+            self._refs[acl] = left
+        else:
+            del self._refs[acl], self._canonical[acl]
+
+    def references(self, acl: AclList) -> int:
+        return self._refs.get(acl, 0)
+
+    def __len__(self) -> int:
+        return len(self._canonical)
+
+    def __iter__(self) -> Iterator[AclList]:
+        """The cached lists, oldest first."""
+        return iter(self._canonical)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """What one txn did. ``op`` is the type actually applied (a multi op that was turned into an
+    error txn says ``error``); ``stat`` is set where the reply carries one (create2, createTTL,
+    createContainer, setData, setACL); ``results`` holds a multi's per-op results; ``events``
+    are the watch triggers in firing order (for a multi, all of its ops' in turn)."""
+
+    op: OpCode
+    err: Err = Err.Ok
+    path: str | None = None
+    stat: Stat | None = None
+    results: tuple[ApplyResult, ...] = ()
+    events: tuple[Trigger, ...] = ()
+
+
+# How the ops of a multi are decoded; any other type in a multi is invalid.
+_MULTI_RECORDS: dict[int, Any] = {
+    OpCode.create: CreateTxn,
+    OpCode.create2: CreateTxn,
+    OpCode.createTTL: CreateTTLTxn,
+    OpCode.createContainer: CreateContainerTxn,
+    OpCode.delete: DeleteTxn,
+    OpCode.deleteContainer: DeleteTxn,
+    OpCode.setData: SetDataTxn,
+    OpCode.check: CheckVersionTxn,
+    OpCode.error: ErrorTxn,
+}
+
+
+_Handler = Callable[["DataTree", Any, Any], ApplyResult]
+
+
+def _split(path: str) -> tuple[str, str]:
+    """(parent path, child name); the parent of a top-level znode is "/"."""
+    slash = path.rfind("/")
+    return path[:slash] or "/", path[slash + 1 :]
+
+
+def _size(path: str, data: bytes | None) -> int:
+    return len(path) + (len(data) if data else 0)
+
+
+class DataTree:
+    """The znodes by full path, plus indexes: ephemerals by session (insertion-ordered, so a
+    session's cleanup is deterministic), container paths and TTL paths. ``sessions`` maps each
+    session id seen in createSession txns to its timeout, until its closeSession."""
+
+    def __init__(self, *, extended_types: bool = False) -> None:
+        self.extended_types = extended_types
+        self.acls = AclCache()
+        self.nodes: dict[str, DataNode] = {}
+        self.sessions: dict[int, int] = {}
+        self.last_processed_zxid = 0
+        self._ephemerals: dict[int, dict[str, None]] = {}
+        self._containers: set[str] = set()
+        self._ttls: set[str] = set()
+        # ZooKeeper's fresh tree: all stats zero, OPEN_ACL_UNSAFE, except that
+        # /zookeeper/config is world-readable only, set with aversion -1 (ZOOKEEPER-2014).
+        for path in ("/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"):
+            self.nodes[path] = DataNode(b"", OPEN_ACL_UNSAFE, 0, 0, 0)
+            if path != "/":
+                parent, name = _split(path)
+                self.nodes[parent].add_child(name)
+        config = self.nodes["/zookeeper/config"]
+        config.acl = self.acls.intern(READ_ACL_UNSAFE)
+        config.aversion = -1
+        self._data_size = sum(_size(p, n.data) for p, n in self.nodes.items())
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def get(self, path: str) -> DataNode | None:
+        return self.nodes.get(path)
+
+    def stat(self, path: str) -> Stat | None:
+        node = self.nodes.get(path)
+        return None if node is None else node.stat(self.extended_types)
+
+    def children(self, path: str) -> list[str] | None:
+        """Child names in no particular order (ZooKeeper's are unordered too)."""
+        node = self.nodes.get(path)
+        return None if node is None else list(node.children)
+
+    def all_children_number(self, path: str) -> int:
+        """Every descendant of ``path``, not counting itself (getAllChildrenNumber)."""
+        node = self.nodes.get(path)
+        if node is None:
+            return 0
+        if path == "/":
+            return len(self.nodes) - 1
+        count, stack = 0, [(path, node)]
+        while stack:
+            base, parent = stack.pop()
+            for name in parent.children:
+                child_path = f"{base}/{name}"
+                stack.append((child_path, self.nodes[child_path]))
+                count += 1
+        return count
+
+    def ephemerals(self, session_id: int) -> list[str]:
+        return list(self._ephemerals.get(session_id, ()))
+
+    def containers(self) -> frozenset[str]:
+        return frozenset(self._containers)
+
+    def ttls(self) -> frozenset[str]:
+        return frozenset(self._ttls)
+
+    def node_count(self) -> int:
+        """The znode count ZooKeeper reports (mntr's zk_znode_count): its node map also holds
+        the root under the alias "", so a fresh server says 5."""
+        return len(self.nodes) + 1
+
+    def approximate_data_size(self) -> int:
+        """Sum of path lengths and data lengths, kept up to date as ZooKeeper's cached figure."""
+        return self._data_size
+
+    # --- the one way to change the tree ------------------------------------------------------
+
+    def apply(self, header: TxnHeader, txn: TxnRecord | None) -> ApplyResult:
+        """Apply one txn (``header`` a TxnHeader, ``txn`` its decoded record; None only for a
+        closeSession logged without a body). Txns that prep never logs raise ValueError before
+        anything changes: an unknown type, a multi holding a setACL or session op, a TTL out of
+        range."""
+        handler = self._TOP_LEVEL.get(header.type)
+        if handler is None:
+            raise ValueError(f"cannot apply txn type {header.type}")
+        result = handler(self, header, txn)
+        self.last_processed_zxid = max(self.last_processed_zxid, header.zxid)
+        return result
+
+    def _create(self, header: TxnHeader, txn: TxnRecord) -> ApplyResult:
+        owner = header.clientId if txn.ephemeral else 0
+        return self._create_node(header, txn, owner, want_stat=header.type == OpCode.create2)
+
+    def _create_ttl(self, header: TxnHeader, txn: TxnRecord) -> ApplyResult:
+        return self._create_node(header, txn, ttl_owner(txn.ttl), want_stat=True)
+
+    def _create_container(self, header: TxnHeader, txn: TxnRecord) -> ApplyResult:
+        return self._create_node(header, txn, CONTAINER_OWNER, want_stat=True)
+
+    def _create_node(
+        self, header: TxnHeader, txn: TxnRecord, owner: int, *, want_stat: bool
+    ) -> ApplyResult:
+        op, path, zxid = OpCode(header.type), txn.path, header.zxid
+        parent_path, name = _split(path)
+        parent = self.nodes.get(parent_path)
+        if parent is None:
+            return ApplyResult(op, Err.NoNode, path)
+        if name in parent.children:
+            # Replay can meet a node that a fuzzy snapshot caught after a later re-create; the
+            # parent must still reach this txn's cversion. ZooKeeper does this for create only.
+            if op == OpCode.create:
+                self._raise_cversion(parent, txn.parentCVersion, zxid)
+            return ApplyResult(op, Err.NodeExists, path)
+        kind = ephemeral_kind(owner, self.extended_types)
+        self._raise_cversion(parent, txn.parentCVersion, zxid)
+        node = DataNode(txn.data, self.acls.intern(txn.acl), zxid, header.time, owner)
+        parent.add_child(name)
+        self.nodes[path] = node
+        self._data_size += _size(path, node.data)
+        if kind is EphemeralKind.CONTAINER:
+            self._containers.add(path)
+        elif kind is EphemeralKind.TTL:
+            self._ttls.add(path)
+        elif kind is EphemeralKind.SESSION:
+            self._ephemerals.setdefault(owner, {})[path] = None
+        stat = node.stat(self.extended_types) if want_stat else None
+        events = ((path, EventType.NodeCreated), (parent_path, EventType.NodeChildrenChanged))
+        return ApplyResult(op, Err.Ok, path, stat, events=events)
+
+    @staticmethod
+    def _raise_cversion(parent: DataNode, cversion: int, zxid: int) -> None:
+        """Move the parent to ``cversion`` (-1: one past its own) and stamp pzxid, but never
+        backwards: replaying a create that a snapshot already reflects must not undo later
+        creates."""
+        if cversion == -1:
+            cversion = parent.cversion + 1
+        if cversion > parent.cversion:
+            parent.cversion = cversion
+            parent.pzxid = zxid
+
+    def _delete(self, header: TxnHeader, txn: TxnRecord) -> ApplyResult:
+        return self._delete_node(OpCode(header.type), txn.path, header.zxid)
+
+    def _delete_node(self, op: OpCode, path: str, zxid: int) -> ApplyResult:
+        parent_path, name = _split(path)
+        parent = self.nodes.get(parent_path)
+        if parent is None:
+            return ApplyResult(op, Err.NoNode, path)
+        # The parent's pzxid moves even when the child is already gone (fuzzy snapshot), but
+        # only forwards.
+        parent.remove_child(name)
+        parent.pzxid = max(parent.pzxid, zxid)
+        node = self.nodes.pop(path, None)
+        if node is None:
+            return ApplyResult(op, Err.NoNode, path)
+        self.acls.release(node.acl)
+        self._data_size -= _size(path, node.data)
+        kind = ephemeral_kind(node.ephemeralOwner, self.extended_types)
+        if kind is EphemeralKind.CONTAINER:
+            self._containers.discard(path)
+        elif kind is EphemeralKind.TTL:
+            self._ttls.discard(path)
+        elif kind is EphemeralKind.SESSION:
+            self._ephemerals.get(node.ephemeralOwner, {}).pop(path, None)
+        events = ((path, EventType.NodeDeleted), (parent_path, EventType.NodeChildrenChanged))
+        return ApplyResult(op, Err.Ok, path, events=events)
+
+    def _set_data(self, header: TxnHeader, txn: TxnRecord) -> ApplyResult:
+        """setData, and reconfig, which ZooKeeper logs as a setData of /zookeeper/config."""
+        op, path = OpCode(header.type), txn.path
+        node = self.nodes.get(path)
+        if node is None:
+            return ApplyResult(op, Err.NoNode, path)
+        self._data_size += _size(path, txn.data) - _size(path, node.data)
+        node.data = txn.data
+        node.mtime = header.time
+        node.mzxid = header.zxid
+        node.version = txn.version
+        stat = node.stat(self.extended_types)
+        return ApplyResult(op, Err.Ok, path, stat, events=((path, EventType.NodeDataChanged),))
+
+    def _set_acl(self, header: TxnHeader, txn: TxnRecord) -> ApplyResult:
+        node = self.nodes.get(txn.path)
+        if node is None:
+            return ApplyResult(OpCode.setACL, Err.NoNode, txn.path)
+        self.acls.release(node.acl)
+        node.acl = self.acls.intern(txn.acl)
+        node.aversion = txn.version
+        return ApplyResult(OpCode.setACL, Err.Ok, txn.path, node.stat(self.extended_types))
+
+    def _check(self, header: TxnHeader, txn: TxnRecord) -> ApplyResult:
+        return ApplyResult(OpCode.check, Err.Ok, txn.path)
+
+    def _error(self, header: TxnHeader, txn: TxnRecord) -> ApplyResult:
+        return ApplyResult(OpCode.error, Err(txn.err))
+
+    def _create_session(self, header: TxnHeader, txn: TxnRecord) -> ApplyResult:
+        self.sessions[header.clientId] = txn.timeOut
+        return ApplyResult(OpCode.createSession)
+
+    def _close_session(self, header: TxnHeader, txn: TxnRecord | None) -> ApplyResult:
+        """Delete the paths the txn lists, in its order, then any ephemeral of the session it
+        did not list (ZooKeeper's killSession); missing paths are skipped."""
+        session = header.clientId
+        self.sessions.pop(session, None)
+        remaining = self._ephemerals.pop(session, {})
+        listed = (txn.paths2Delete if txn is not None else None) or []
+        for path in listed:
+            remaining.pop(path, None)
+        events: list[Trigger] = []
+        for path in [*listed, *remaining]:
+            events.extend(self._delete_node(OpCode.delete, path, header.zxid).events)
+        return ApplyResult(OpCode.closeSession, events=tuple(events))
+
+    def _multi(self, header: TxnHeader, txn: TxnRecord) -> ApplyResult:
+        """Apply a multi's ops in order, all at the header's zxid. Prep logs a failed multi as
+        its real ops up to the failing one, an error txn for that one, and
+        RuntimeInconsistency errors after it; here every non-error op of a multi that holds an
+        error becomes an error txn too (Ok before the failure, RuntimeInconsistency after), so
+        a failed multi changes nothing."""
+        ops = []
+        for sub in txn.txns:  # decode and check every op before the first one changes anything
+            if sub.type not in _MULTI_RECORDS:
+                raise ValueError(f"invalid op type {sub.type} in multi")
+            record = _MULTI_RECORDS[sub.type].decode(sub.data)[0]
+            if sub.type == OpCode.createTTL:
+                ttl_owner(record.ttl)
+            ops.append((sub.type, record))
+        failed = any(op == OpCode.error for op, _ in ops)
+        past_failure = False
+        results = []
+        for op, record in ops:
+            if op == OpCode.error:
+                past_failure = True
+            elif failed:
+                code = Err.RuntimeInconsistency if past_failure else Err.Ok
+                op, record = OpCode.error, ErrorTxn(int(code))
+            results.append(self._SUB_OPS[op](self, header._replace(type=op), record))
+        err = next((r.err for r in results if r.err != Err.Ok), Err.Ok)
+        events = tuple(event for r in results for event in r.events)
+        return ApplyResult(OpCode.multi, err, results=tuple(results), events=events)
+
+    _SUB_OPS: ClassVar[dict[int, _Handler]] = {
+        OpCode.create: _create,
+        OpCode.create2: _create,
+        OpCode.createTTL: _create_ttl,
+        OpCode.createContainer: _create_container,
+        OpCode.delete: _delete,
+        OpCode.deleteContainer: _delete,
+        OpCode.setData: _set_data,
+        OpCode.check: _check,
+        OpCode.error: _error,
+    }
+    _TOP_LEVEL: ClassVar[dict[int, _Handler]] = {
+        **_SUB_OPS,
+        OpCode.reconfig: _set_data,
+        OpCode.setACL: _set_acl,
+        OpCode.createSession: _create_session,
+        OpCode.closeSession: _close_session,
+        OpCode.multi: _multi,
+    }
