@@ -23,6 +23,16 @@ from jute.idl import Field, JuteType, Primitive, RecordDef, RecordRef, Vector
 _LENGTH = construct.Int32sb
 
 
+def _read_length(stream, context, path) -> int | None:
+    """A length or count prefix: None for Jute's null (-1), an error below that."""
+    length = _LENGTH._parsereport(stream, context, path)
+    if length == -1:
+        return None
+    if length < 0:
+        raise ConstructError(f"negative length {length}", path=path)
+    return length
+
+
 class NullableBytes(Construct):
     """A ``ustring`` (``text=True``, UTF-8) or a ``buffer``; length -1 means null (None).
 
@@ -36,11 +46,9 @@ class NullableBytes(Construct):
         self.text = text
 
     def _parse(self, stream, context, path):
-        length = _LENGTH._parsereport(stream, context, path)
-        if length == -1:
+        length = _read_length(stream, context, path)
+        if length is None:
             return None
-        if length < 0:
-            raise ConstructError(f"negative length {length}", path=path)
         data = stream_read(stream, length, path)
         return data.decode("utf-8", "replace") if self.text else data
 
@@ -61,11 +69,9 @@ class NullableVector(Subconstruct):
     """A ``vector<T>``: an int32 count then the elements; count -1 means null (None)."""
 
     def _parse(self, stream, context, path):
-        count = _LENGTH._parsereport(stream, context, path)
-        if count == -1:
+        count = _read_length(stream, context, path)
+        if count is None:
             return None
-        if count < 0:
-            raise ConstructError(f"negative count {count}", path=path)
         return ListContainer(self.subcon._parsereport(stream, context, path) for _ in range(count))
 
     def _build(self, obj, stream, context, path):
