@@ -57,7 +57,7 @@ _TOKEN = re.compile(
     (?P<space>\s+)
   | (?P<comment>//[^\n]*|/\*.*?\*/)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-  | (?P<punct>[{};<>])
+  | (?P<punct>[{};<>,])
     """,
     re.VERBOSE | re.DOTALL,
 )

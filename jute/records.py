@@ -6,15 +6,13 @@ are named tuples whose fields carry the IDL's names in the IDL's order; ``ustrin
 and ``vector`` fields may be ``None``, which encodes as Jute's length -1.
 
 The layouts come from ``zookeeper.jute`` through the construct declarations
-(:func:`declaration`); the encode/decode functions are generated from those declarations by
+(``DECLARATIONS.structs``); the encode/decode functions are generated from those declarations by
 :mod:`jute.fastcodec`.
 """
 
 from __future__ import annotations
 
 from importlib import resources
-
-from construct import Struct
 
 from jute.declare import Declarations
 from jute.fastcodec import Codecs, FrameCodec
@@ -25,11 +23,6 @@ DEFINITIONS: tuple[RecordDef, ...] = tuple(parse_idl(IDL_TEXT))
 DECLARATIONS = Declarations(DEFINITIONS)
 _CODECS = Codecs(DECLARATIONS)
 RECORDS: dict[str, type] = _CODECS.classes
-
-
-def declaration(name: str) -> Struct:
-    """The construct Struct that declares record ``name``."""
-    return DECLARATIONS.structs[name]
 
 
 def frame(*parts: type) -> FrameCodec:
