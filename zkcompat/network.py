@@ -1,0 +1,205 @@
+"""The client port: asyncio protocol objects that move bytes between sockets and the pipeline.
+
+A :class:`ClientConnection` frames incoming bytes (``jute.FrameReader`` enforces
+``jute.maxbuffer``), answers a four-letter word if that is what the first bytes spell,
+completes the handshake, and hands every later frame to :class:`ZooKeeperServer`. Errors are
+values at this edge: a bad frame or an undecodable handshake closes this one connection with a
+log line; nothing else is touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+
+from jute import FrameReader, JuteError
+from jute import records as R
+from zkcompat.acl import AuthInfo, ip_identity
+from zkcompat.constants import Err
+from zkcompat.fourletter import COMMANDS, FourLetterWords
+from zkcompat.server import ZooKeeperServer
+
+log = logging.getLogger(__name__)
+
+_MARSHALLING_FRAME = R.frame(R.ReplyHeader)
+
+
+class ClientConnection(asyncio.Protocol):
+    """One client socket. ``session_id`` and ``identities`` are what the pipeline reads."""
+
+    def __init__(self, port: ClientPort) -> None:
+        self.port = port
+        self.server = port.server
+        self.reader = FrameReader(port.max_buffer)
+        self.transport: asyncio.Transport | None = None
+        self.session_id = 0
+        self.identities = AuthInfo()
+        self.remote = ("?", 0)
+        self.established = False
+        self.closed = False
+        self.packets_received = 0
+        self.packets_sent = 0
+
+    # asyncio callbacks ----------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is duck-typed
+        peer = transport.get_extra_info("peername") or ("?", 0)
+        self.remote = (peer[0], peer[1])
+        if not self.port.admit(self):
+            log.warning(
+                "Too many connections from /%s - max is %d", self.remote[0], self.port.max_per_ip
+            )
+            self.close()
+            return
+        self.identities.add(ip_identity(self.remote[0]))
+
+    def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        if not self.established and self.packets_received == 0 and self._four_letter(data):
+            return
+        try:
+            frames = self.reader.feed(data)
+        except JuteError as error:
+            log.warning("Closing connection from %s:%d: %s", *self.remote, error)
+            self.close()
+            return
+        for payload in frames:
+            if self.closed:
+                return
+            self.packets_received += 1
+            keep = self._handshake(payload) if not self.established else self._request(payload)
+            if not keep:
+                self.close()
+                return
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.port.forget(self)
+        if self.established:
+            self.server.disconnected(self)
+
+    # what the pipeline calls ----------------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        if not self.closed and self.transport is not None:
+            self.packets_sent += 1
+            self.transport.write(data)
+
+    def close(self) -> None:
+        if not self.closed and self.transport is not None:
+            self.closed = True
+            self.transport.close()
+
+    # internals ------------------------------------------------------------------------------
+
+    def _four_letter(self, data: bytes) -> bool:
+        """Answer a four-letter word sent instead of a handshake, then close (as ZooKeeper)."""
+        word = data[:4].decode("ascii", "replace")
+        if len(data) < 4 or word not in COMMANDS:
+            return False
+        self.send(self.port.words.answer(word).encode())
+        if self.transport is not None:
+            self.transport.write_eof() if self.transport.can_write_eof() else None
+        self.close()
+        return True
+
+    def _handshake(self, payload: bytes) -> bool:
+        old_client = False
+        try:
+            request, _ = R.ConnectRequest.decode(payload)
+        except JuteError:
+            try:  # a client older than 3.3 sends no readOnly flag
+                request, _ = R.ConnectRequest.decode(payload + b"\0")
+                old_client = True
+            except JuteError as error:
+                log.warning("Closing connection from %s:%d: bad handshake: %s", *self.remote, error)
+                return False
+        if not self.server.connect(self, request, old_client):
+            return False
+        self.established = True
+        return True
+
+    def _request(self, payload: bytes) -> bool:
+        try:
+            return self.server.handle(self, payload)
+        except JuteError as error:
+            if len(payload) < 8:
+                log.warning("Closing connection from %s:%d: %s", *self.remote, error)
+                return False
+            log.warning("Malformed request from %s:%d: %s", *self.remote, error)
+            xid = int.from_bytes(payload[:4], "big", signed=True)
+            header = R.ReplyHeader(xid, self.server.tree.last_processed_zxid, Err.MarshallingError)
+            self.send(_MARSHALLING_FRAME.encode((header,)))
+            return True
+        except Exception:
+            # A bug of ours must cost this one connection, never the server.
+            log.exception("Closing connection from %s:%d after an internal error", *self.remote)
+            return False
+
+
+class ClientPort:
+    """The listening socket, the per-IP connection count and the session clock."""
+
+    def __init__(
+        self,
+        server: ZooKeeperServer,
+        *,
+        max_buffer: int,
+        max_per_ip: int,
+        words: FourLetterWords,
+    ) -> None:
+        self.server = server
+        self.max_buffer = max_buffer
+        self.max_per_ip = max_per_ip
+        self.words = words
+        self.connections: set[ClientConnection] = set()
+        self._per_ip: Counter[str] = Counter()
+        self._listener: asyncio.Server | None = None
+        self._ticker: asyncio.Task[None] | None = None
+
+    def admit(self, conn: ClientConnection) -> bool:
+        ip = conn.remote[0]
+        if self.max_per_ip > 0 and self._per_ip[ip] >= self.max_per_ip:
+            return False
+        self._per_ip[ip] += 1
+        self.connections.add(conn)
+        return True
+
+    def forget(self, conn: ClientConnection) -> None:
+        if conn in self.connections:
+            self.connections.discard(conn)
+            ip = conn.remote[0]
+            self._per_ip[ip] -= 1
+            if self._per_ip[ip] <= 0:
+                del self._per_ip[ip]
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen, start the session clock, and return the bound port (useful for port 0)."""
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(
+            lambda: ClientConnection(self), host, port, reuse_address=True
+        )
+        self._ticker = asyncio.create_task(self._tick())
+        bound = self._listener.sockets[0].getsockname()[1]
+        log.info("binding to port %s:%d", host, bound)
+        return bound
+
+    async def _tick(self) -> None:
+        tick = self.server.settings.tick_time / 1000
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            await asyncio.sleep(tick - (now % tick))
+            self.server.tick()
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+        if self._listener is not None:
+            self._listener.close()
+            await self._listener.wait_closed()
+        for conn in list(self.connections):
+            conn.close()

@@ -1,0 +1,282 @@
+"""Prep: turn a client's write request into the txn that will be logged and applied.
+
+This is ZooKeeper's ``PrepRequestProcessor``: every check a write must pass happens here, in
+ZooKeeper's order (the order decides which error a client sees when several apply), against the
+tree *as it will be* once the txns already prepped have applied. That future view is
+:class:`PendingView`, ZooKeeper's ``outstandingChanges`` in small: a multi's later ops see its
+earlier ones, and once commit is asynchronous, a write prepped while earlier ones wait on fsync
+sees them too.
+
+Prep never changes the tree. A failed check raises :class:`KeeperError`; the caller logs an
+error txn in its place, which consumes a zxid exactly as in ZooKeeper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from jute.records import (
+    CheckVersionTxn,
+    CreateContainerTxn,
+    CreateTTLTxn,
+    CreateTxn,
+    DeleteTxn,
+    ErrorTxn,
+    MultiTxn,
+    SetACLTxn,
+    SetDataTxn,
+    Txn,
+)
+from zkcompat.acl import InvalidACL, check_acl, fixup_acl
+from zkcompat.constants import CreateMode, Err, OpCode, Perms
+from zkcompat.datatree import (
+    CONTAINER_OWNER,
+    TTL_MAX,
+    DataTree,
+    EphemeralKind,
+    ephemeral_kind,
+    ttl_owner,
+)
+from zkcompat.errors import KeeperError
+from zkcompat.paths import InvalidPath, validate_path
+
+# Znodes no client may delete (ZKDatabase.isSpecialPath).
+SPECIAL_PATHS = frozenset({"/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"})
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRecord:
+    """What prep needs to know of a znode. ``cversion`` is the stored count of creations."""
+
+    version: int
+    aversion: int
+    cversion: int
+    ephemeral_owner: int
+    child_count: int
+    acl: tuple
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is asking: the session and the identities it has authenticated as."""
+
+    session_id: int
+    identities: Sequence[Any]
+
+
+class PendingView:
+    """The tree with the effects of prepped-but-unapplied txns laid over it."""
+
+    def __init__(self, tree: DataTree) -> None:
+        self.tree = tree
+        self.changes: dict[str, NodeRecord | None] = {}
+
+    def get(self, path: str) -> NodeRecord | None:
+        if path in self.changes:
+            return self.changes[path]
+        node = self.tree.get(path)
+        if node is None:
+            return None
+        return NodeRecord(
+            node.version,
+            node.aversion,
+            node.cversion,
+            node.ephemeralOwner,
+            len(node.children),
+            node.acl,
+        )
+
+    def require(self, path: str) -> NodeRecord:
+        record = self.get(path)
+        if record is None:
+            raise KeeperError(Err.NoNode, path)
+        return record
+
+
+@dataclass(frozen=True, slots=True)
+class PrepSettings:
+    extended_types: bool = False
+    skip_acl: bool = False
+
+
+class Prep:
+    """Builds txns for write requests; see the module docstring."""
+
+    def __init__(self, tree: DataTree, settings: PrepSettings) -> None:
+        self.tree = tree
+        self.settings = settings
+        self.view = PendingView(tree)
+
+    def txn(self, op: int, request: Any, caller: Caller) -> tuple[int, Any]:
+        """The txn type and record for one write; raises KeeperError if a check fails.
+
+        The pending view is left holding this write's effects; :meth:`applied` drops them
+        once the tree has caught up.
+        """
+        handler = _HANDLERS.get(op)
+        if handler is None:
+            raise KeeperError(Err.Unimplemented)
+        return handler(self, op, request, caller)
+
+    def multi(self, ops: Sequence[tuple[int, Any]], caller: Caller) -> Any:
+        """A MultiTxn: each op's txn, or, from the first failing op on, error txns (that op's
+        code, then RuntimeInconsistency), with the view rolled back to before the multi."""
+        saved = dict(self.view.changes)
+        txns = []
+        failed = False
+        for op, request in ops:
+            if failed:
+                txns.append(Txn(OpCode.error, ErrorTxn(Err.RuntimeInconsistency).encode()))
+                continue
+            try:
+                txn_type, record = self.txn(op, request, caller)
+            except KeeperError as error:
+                failed = True
+                self.view.changes = saved
+                txn_type, record = OpCode.error, ErrorTxn(error.code)
+            txns.append(Txn(txn_type, record.encode()))
+        return MultiTxn(txns)
+
+    def applied(self) -> None:
+        """Every prepped txn has reached the tree: the view is the tree again."""
+        self.view.changes.clear()
+
+    # --- checks shared by several writes ----------------------------------------------------
+
+    def _check_acl(self, acl: tuple, perm: Perms, caller: Caller) -> None:
+        if not check_acl(acl, perm, caller.identities, skip_acl=self.settings.skip_acl):
+            raise KeeperError(Err.NoAuth)
+
+    @staticmethod
+    def _validate(path: str, *, sequential: bool = False) -> None:
+        try:
+            validate_path(path, sequential=sequential)
+        except InvalidPath as error:
+            raise KeeperError(Err.BadArguments, path) from error
+
+    @staticmethod
+    def _fixup(path: str, caller: Caller, acl: Any) -> list:
+        try:
+            return fixup_acl(path, caller.identities, acl)
+        except InvalidACL as error:
+            raise KeeperError(Err.InvalidACL, path) from error
+
+    @staticmethod
+    def _parent(path: str) -> str:
+        """The parent path, or BadArguments for a path with no slash or a NUL in it."""
+        slash = path.rfind("/") if path else -1
+        if slash == -1 or "\0" in path:
+            raise KeeperError(Err.BadArguments, path)
+        return path[:slash] or "/"
+
+    @staticmethod
+    def _next_version(current: int, expected: int, path: str) -> int:
+        if expected != -1 and expected != current:
+            raise KeeperError(Err.BadVersion, path)
+        return current + 1
+
+    # --- one method per write ---------------------------------------------------------------
+
+    def _create(self, op: int, request: Any, caller: Caller) -> tuple[int, Any]:
+        try:
+            mode = CreateMode(request.flags)
+        except ValueError:
+            raise KeeperError(Err.BadArguments, request.path) from None
+        ttl = request.ttl if op == OpCode.createTTL else -1
+        if mode.ttl and not self.settings.extended_types:
+            raise KeeperError(Err.Unimplemented, request.path)
+        if (mode.ttl and not 0 < ttl <= TTL_MAX) or (not mode.ttl and ttl >= 0):
+            raise KeeperError(Err.BadArguments, request.path)
+        path = request.path
+        parent_path = self._parent(path)
+        acl = self._fixup(path, caller, request.acl)
+        parent = self.view.require(parent_path)
+        self._check_acl(parent.acl, Perms.CREATE, caller)
+        if mode.sequential:
+            path = f"{path}{parent.cversion:010d}"
+        self._validate(path)
+        if self.view.get(path) is not None:
+            raise KeeperError(Err.NodeExists, path)
+        if ephemeral_kind(parent.ephemeral_owner, self.settings.extended_types) is (
+            EphemeralKind.SESSION
+        ):
+            raise KeeperError(Err.NoChildrenForEphemerals, path)
+        cversion = parent.cversion + 1
+        # The opcode picks the txn (a plain create with the container flag makes an ordinary
+        # znode, as in ZooKeeper); the flags pick the owner the pending view records.
+        if op == OpCode.createContainer:
+            txn = CreateContainerTxn(path, request.data, acl, cversion)
+        elif op == OpCode.createTTL:
+            if not mode.ttl:
+                raise KeeperError(Err.BadArguments, path)
+            txn = CreateTTLTxn(path, request.data, acl, cversion, ttl)
+        else:
+            txn = CreateTxn(path, request.data, acl, mode.ephemeral, cversion)
+        if mode.container:
+            owner = CONTAINER_OWNER
+        elif mode.ttl:
+            owner = ttl_owner(ttl)
+        else:
+            owner = caller.session_id if mode.ephemeral else 0
+        changes = self.view.changes
+        changes[parent_path] = replace(
+            parent, cversion=cversion, child_count=parent.child_count + 1
+        )
+        changes[path] = NodeRecord(0, 0, 0, owner, 0, tuple(acl))
+        return op, txn
+
+    def _delete(self, op: int, request: Any, caller: Caller) -> tuple[int, Any]:
+        path = request.path
+        parent_path = self._parent(path)
+        if path in SPECIAL_PATHS:
+            raise KeeperError(Err.BadArguments, path)
+        parent = self.view.require(parent_path)
+        self._check_acl(parent.acl, Perms.DELETE, caller)
+        node = self.view.require(path)
+        self._next_version(node.version, request.version, path)
+        if node.child_count > 0:
+            raise KeeperError(Err.NotEmpty, path)
+        self.view.changes[parent_path] = replace(parent, child_count=parent.child_count - 1)
+        self.view.changes[path] = None
+        return op, DeleteTxn(path)
+
+    def _set_data(self, op: int, request: Any, caller: Caller) -> tuple[int, Any]:
+        path = request.path
+        self._validate(path)
+        node = self.view.require(path)
+        self._check_acl(node.acl, Perms.WRITE, caller)
+        version = self._next_version(node.version, request.version, path)
+        self.view.changes[path] = replace(node, version=version)
+        return op, SetDataTxn(path, request.data, version)
+
+    def _set_acl(self, op: int, request: Any, caller: Caller) -> tuple[int, Any]:
+        path = request.path
+        self._validate(path)
+        acl = self._fixup(path, caller, request.acl)
+        node = self.view.require(path)
+        self._check_acl(node.acl, Perms.ADMIN, caller)
+        aversion = self._next_version(node.aversion, request.version, path)
+        self.view.changes[path] = replace(node, aversion=aversion, acl=tuple(acl))
+        return op, SetACLTxn(path, acl, aversion)
+
+    def _check(self, op: int, request: Any, caller: Caller) -> tuple[int, Any]:
+        path = request.path
+        self._validate(path)
+        node = self.view.require(path)
+        self._check_acl(node.acl, Perms.READ, caller)
+        return op, CheckVersionTxn(path, self._next_version(node.version, request.version, path))
+
+
+_HANDLERS = {
+    OpCode.create: Prep._create,
+    OpCode.create2: Prep._create,
+    OpCode.createContainer: Prep._create,
+    OpCode.createTTL: Prep._create,
+    OpCode.delete: Prep._delete,
+    OpCode.deleteContainer: Prep._delete,
+    OpCode.setData: Prep._set_data,
+    OpCode.setACL: Prep._set_acl,
+    OpCode.check: Prep._check,
+}

@@ -1,0 +1,141 @@
+"""Read requests: answered from the tree as it stands, never logged, never given a zxid.
+
+Each handler mirrors its case in ZooKeeper 3.8's ``FinalRequestProcessor``, including the
+quirks clients can observe: reads do not validate paths (a malformed path is simply not there),
+``exists`` checks no ACL and leaves a watch even on a missing node, ``getData`` and
+``getChildren`` leave no watch when they fail, and ``getACL`` hides digest hashes from a caller
+without ADMIN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from jute import records as R
+from zkcompat.acl import AuthInfo, check_acl, client_info, redact_acl
+from zkcompat.constants import Err, OpCode, Perms, WatcherType
+from zkcompat.datatree import DataNode, DataTree
+from zkcompat.errors import KeeperError
+from zkcompat.watches import WatchManager
+
+
+class Reader(Protocol):
+    """What a read needs of the caller: its connection (the watcher) and identities."""
+
+    session_id: int
+    identities: AuthInfo
+
+
+class ReadContext(Protocol):
+    tree: DataTree
+    watches: WatchManager
+    skip_acl: bool
+
+
+def _node(ctx: ReadContext, path: str, perm: Perms, reader: Reader) -> DataNode:
+    node = ctx.tree.get(path)
+    if node is None:
+        raise KeeperError(Err.NoNode, path)
+    if not check_acl(node.acl, perm, reader.identities, skip_acl=ctx.skip_acl):
+        raise KeeperError(Err.NoAuth, path)
+    return node
+
+
+def _stat(ctx: ReadContext, node: DataNode) -> Any:
+    return node.stat(ctx.tree.extended_types)
+
+
+def exists(ctx: ReadContext, reader: Reader, request: Any) -> Any:
+    path = request.path
+    if "\0" in path:
+        raise KeeperError(Err.BadArguments, path)
+    if request.watch:
+        ctx.watches.add_data_watch(path, reader)
+    node = ctx.tree.get(path)
+    if node is None:
+        raise KeeperError(Err.NoNode, path)
+    return R.ExistsResponse(_stat(ctx, node))
+
+
+def get_data(ctx: ReadContext, reader: Reader, request: Any) -> Any:
+    node = _node(ctx, request.path, Perms.READ, reader)
+    if request.watch:
+        ctx.watches.add_data_watch(request.path, reader)
+    return R.GetDataResponse(node.data, _stat(ctx, node))
+
+
+def _children(ctx: ReadContext, reader: Reader, request: Any) -> tuple[list[str], DataNode]:
+    node = _node(ctx, request.path, Perms.READ, reader)
+    if request.watch:
+        ctx.watches.add_child_watch(request.path, reader)
+    return list(node.children), node
+
+
+def get_children(ctx: ReadContext, reader: Reader, request: Any) -> Any:
+    return R.GetChildrenResponse(_children(ctx, reader, request)[0])
+
+
+def get_children2(ctx: ReadContext, reader: Reader, request: Any) -> Any:
+    children, node = _children(ctx, reader, request)
+    return R.GetChildren2Response(children, _stat(ctx, node))
+
+
+def get_all_children_number(ctx: ReadContext, reader: Reader, request: Any) -> Any:
+    _node(ctx, request.path, Perms.READ, reader)
+    return R.GetAllChildrenNumberResponse(ctx.tree.all_children_number(request.path))
+
+
+def get_acl(ctx: ReadContext, reader: Reader, request: Any) -> Any:
+    node = _node(ctx, request.path, Perms.READ | Perms.ADMIN, reader)
+    acl = list(node.acl)
+    if not check_acl(node.acl, Perms.ADMIN, reader.identities, skip_acl=ctx.skip_acl):
+        acl = redact_acl(acl)
+    return R.GetACLResponse(acl, _stat(ctx, node))
+
+
+def sync(ctx: ReadContext, reader: Reader, request: Any) -> Any:
+    return R.SyncResponse(request.path)
+
+
+def get_ephemerals(ctx: ReadContext, reader: Reader, request: Any) -> Any:
+    paths = ctx.tree.ephemerals(reader.session_id)
+    prefix = (request.prefixPath or "").strip()
+    if prefix not in ("", "/"):
+        paths = [p for p in paths if p.startswith(request.prefixPath)]
+    return R.GetEphemeralsResponse(paths)
+
+
+def who_am_i(ctx: ReadContext, reader: Reader, request: Any) -> Any:
+    return R.WhoAmIResponse(client_info(reader.identities))
+
+
+def add_watch(ctx: ReadContext, reader: Reader, request: Any) -> Any:
+    ctx.watches.add_persistent(request.path, reader, recursive=request.mode == 1)
+    return R.ErrorResponse(0)
+
+
+def check_watches(ctx: ReadContext, reader: Reader, request: Any) -> Any:
+    if not ctx.watches.contains(request.path, reader, WatcherType(request.type)):
+        raise KeeperError(Err.NoWatcher, request.path)
+
+
+def remove_watches(ctx: ReadContext, reader: Reader, request: Any) -> Any:
+    if not ctx.watches.remove(request.path, reader, WatcherType(request.type)):
+        raise KeeperError(Err.NoWatcher, request.path)
+
+
+READS: dict[int, Callable[[ReadContext, Reader, Any], Any]] = {
+    OpCode.exists: exists,
+    OpCode.getData: get_data,
+    OpCode.getChildren: get_children,
+    OpCode.getChildren2: get_children2,
+    OpCode.getAllChildrenNumber: get_all_children_number,
+    OpCode.getACL: get_acl,
+    OpCode.sync: sync,
+    OpCode.getEphemerals: get_ephemerals,
+    OpCode.whoAmI: who_am_i,
+    OpCode.addWatch: add_watch,
+    OpCode.checkWatches: check_watches,
+    OpCode.removeWatches: remove_watches,
+}

@@ -1,0 +1,382 @@
+"""The request pipeline of one standalone server: prep, commit, apply, reply.
+
+:class:`ZooKeeperServer` owns the data tree, the sessions and the watches, and is driven by
+its network shell through four calls: :meth:`connect` for a handshake, :meth:`handle` for each
+request frame, :meth:`disconnected` when a socket goes away and :meth:`tick` once per tick. It
+knows connections only as objects with ``send(bytes)`` and ``close()``; it never touches a
+socket. Everything runs on one thread, so per-session FIFO holds by construction: a request is
+answered, and the watch events it triggers are queued on their connections, before the next
+request is looked at.
+
+Writes follow DESIGN.md: prep builds a txn (or an error txn, which still takes a zxid, as in
+ZooKeeper), commit hands it to the txn log (in memory for now: durable storage plugs in here),
+apply runs it through the data tree, then watch events go out before the reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from jute import records as R
+from zkcompat import reads
+from zkcompat.acl import AuthFailed, AuthInfo, authenticate
+from zkcompat.constants import (
+    NOTIFICATION_XID,
+    PING_XID,
+    SET_WATCHES_XID,
+    Err,
+    EventType,
+    KeeperState,
+    OpCode,
+)
+from zkcompat.datatree import ApplyResult, DataTree
+from zkcompat.errors import KeeperError
+from zkcompat.prep import Caller, Prep, PrepSettings
+from zkcompat.requests import (
+    MULTI_READ_OPS,
+    MULTI_WRITE_OPS,
+    REQUEST_RECORDS,
+    decode_multi,
+    encode_multi_results,
+)
+from zkcompat.sessions import PASSWORD_LENGTH, SessionTracker, session_password
+from zkcompat.watches import WatchManager
+
+log = logging.getLogger(__name__)
+
+_NOTIFICATION = R.ReplyHeader(NOTIFICATION_XID, -1, Err.Ok)
+_EVENT_FRAME = R.frame(R.ReplyHeader, R.WatcherEvent)
+_CONNECT_FRAME = R.frame(R.ConnectResponse)
+_HEADER_FRAME = R.frame(R.ReplyHeader)
+_REJECTED = R.ConnectResponse(0, 0, 0, bytes(PASSWORD_LENGTH), False)
+
+_WRITES = frozenset(
+    {
+        OpCode.create,
+        OpCode.create2,
+        OpCode.createContainer,
+        OpCode.createTTL,
+        OpCode.delete,
+        OpCode.deleteContainer,
+        OpCode.setData,
+        OpCode.setACL,
+        OpCode.check,
+        OpCode.reconfig,
+    }
+)
+
+
+class Connection(Protocol):
+    """What the pipeline needs of a client connection; it is also the watcher object."""
+
+    session_id: int
+    identities: AuthInfo
+    remote: tuple[str, int]
+
+    def send(self, data: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    tick_time: int = 2000
+    min_session_timeout: int = 4000
+    max_session_timeout: int = 40000
+    extended_types: bool = False
+    skip_acl: bool = False
+    super_digest: str | None = None
+    reconfig_enabled: bool = False
+
+
+class ZooKeeperServer:
+    """One standalone server's state and request handling; see the module docstring."""
+
+    def __init__(self, settings: ServerSettings, clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self._clock = clock
+        self.tree = DataTree(extended_types=settings.extended_types)
+        self.prep = Prep(self.tree, PrepSettings(settings.extended_types, settings.skip_acl))
+        self.watches = WatchManager()
+        self.sessions = SessionTracker(settings.tick_time, 0, self._now())
+        self.connections: dict[int, Connection] = {}
+        self.skip_acl = settings.skip_acl
+        self.zxid = 0
+
+    def _now(self) -> int:
+        return int(self._clock() * 1000)
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    def connect(self, conn: Connection, request: Any, old_client: bool) -> bool:
+        """Answer a ConnectRequest; False when the connection must be closed after the answer
+        (or, for a client that saw a newer zxid than ours, with no answer at all)."""
+        if request.lastZxidSeen > self.tree.last_processed_zxid:
+            log.info(
+                "Refusing session request for client as it has seen zxid 0x%x our last zxid "
+                "is 0x%x client must try another server",
+                request.lastZxidSeen,
+                self.tree.last_processed_zxid,
+            )
+            return False
+        timeout = min(
+            max(request.timeOut, self.settings.min_session_timeout),
+            self.settings.max_session_timeout,
+        )
+        now = self._now()
+        if request.sessionId == 0:
+            session = self.sessions.create(timeout, now)
+            self._commit(
+                R.TxnHeader(session.session_id, 0, 0, 0, OpCode.createSession),
+                R.CreateSessionTxn(timeout),
+            )
+            log.info(
+                "Established session 0x%x with negotiated timeout %d", session.session_id, timeout
+            )
+        elif self.sessions.check(request.sessionId, request.passwd or b""):
+            session = self.sessions.sessions[request.sessionId]
+            self.sessions.touch(session.session_id, now)
+            previous = self.connections.get(session.session_id)
+            if previous is not None and previous is not conn:
+                self._drop_connection(previous)
+        else:
+            log.info("Invalid session 0x%x for client, probably expired", request.sessionId)
+            self._send_connect(conn, _REJECTED, old_client)
+            return False
+        conn.session_id = session.session_id
+        self.connections[session.session_id] = conn
+        response = R.ConnectResponse(
+            0, timeout, session.session_id, session_password(session.session_id), False
+        )
+        self._send_connect(conn, response, old_client)
+        return True
+
+    @staticmethod
+    def _send_connect(conn: Connection, response: Any, old_client: bool) -> None:
+        frame = _CONNECT_FRAME.encode((response,))
+        if old_client:  # a client that sent no readOnly flag gets none back
+            frame = (len(frame) - 5).to_bytes(4, "big") + frame[4:-1]
+        conn.send(frame)
+
+    def disconnected(self, conn: Connection) -> None:
+        """The socket is gone; the session lives on until it expires or the client returns."""
+        self.watches.remove_watcher(conn)
+        if self.connections.get(conn.session_id) is conn:
+            del self.connections[conn.session_id]
+
+    def _drop_connection(self, conn: Connection) -> None:
+        self.disconnected(conn)
+        conn.close()
+
+    def tick(self) -> None:
+        """Expire the sessions whose deadline has passed: each gets a closeSession txn."""
+        for session_id in self.sessions.expired(self._now()):
+            log.info("Expiring session 0x%x", session_id)
+            self._close_session(session_id, 0)
+            conn = self.connections.get(session_id)
+            if conn is not None:
+                self._drop_connection(conn)
+
+    def _close_session(self, session_id: int, xid: int) -> ApplyResult:
+        paths = self.tree.ephemerals(session_id)
+        self.sessions.set_closing(session_id)
+        result = self._commit(
+            R.TxnHeader(session_id, xid, 0, 0, OpCode.closeSession), R.CloseSessionTxn(paths)
+        )
+        self.sessions.remove(session_id)
+        return result
+
+    # --- requests ---------------------------------------------------------------------------
+
+    def handle(self, conn: Connection, payload: bytes) -> bool:
+        """Process one request frame from an established session; False when the connection
+        must close after what was sent. Malformed bodies raise JuteError."""
+        header, offset = R.RequestHeader.decode(payload)
+        xid, op = header
+        session_id = conn.session_id
+        if not self.sessions.touch(session_id, self._now()):
+            self._reply(conn, xid, Err.SessionExpired)
+            return False
+        if op == OpCode.ping:
+            conn.send(
+                _HEADER_FRAME.encode((R.ReplyHeader(PING_XID, self.tree.last_processed_zxid, 0),))
+            )
+            return True
+        if op == OpCode.closeSession:
+            result = self._close_session(session_id, xid)
+            self._deliver(result)
+            self._reply(conn, xid, Err.Ok)
+            self.disconnected(conn)
+            return False
+        if op == OpCode.auth:
+            return self._auth(conn, R.AuthPacket.decode(payload, offset)[0])
+        if op in (OpCode.setWatches, OpCode.setWatches2):
+            self._set_watches(conn, REQUEST_RECORDS[op].decode(payload, offset)[0])
+            self._reply(conn, SET_WATCHES_XID, Err.Ok)
+            return True
+        if op in _WRITES:
+            self._write(conn, xid, op, REQUEST_RECORDS[op].decode(payload, offset)[0])
+        elif op == OpCode.multi:
+            self._multi(conn, xid, decode_multi(payload, offset, MULTI_WRITE_OPS))
+        elif op == OpCode.multiRead:
+            self._multi_read(conn, xid, decode_multi(payload, offset, MULTI_READ_OPS))
+        elif op in reads.READS:
+            record = REQUEST_RECORDS.get(op)
+            request = record.decode(payload, offset)[0] if record is not None else None
+            try:
+                body = reads.READS[op](self, conn, request)
+            except KeeperError as error:
+                self._reply(conn, xid, error.code)
+            else:
+                self._reply(conn, xid, Err.Ok, body)
+        else:
+            log.warning("Received packet at server of unknown type %d", op)
+            self._reply(conn, xid, Err.Unimplemented, zxid=-1)
+            return False
+        return True
+
+    def _reply(
+        self, conn: Connection, xid: int, err: int, body: Any = None, zxid: int | None = None
+    ) -> None:
+        header = R.ReplyHeader(xid, self.tree.last_processed_zxid if zxid is None else zxid, err)
+        if body is None:
+            conn.send(_HEADER_FRAME.encode((header,)))
+        elif isinstance(body, bytes):
+            payload = header.encode() + body
+            conn.send(len(payload).to_bytes(4, "big") + payload)
+        else:
+            conn.send(R.frame(R.ReplyHeader, type(body)).encode((header, body)))
+
+    def _auth(self, conn: Connection, packet: Any) -> bool:
+        try:
+            identities = authenticate(
+                packet.scheme,
+                packet.auth,
+                self.settings.super_digest,
+                remote_address=conn.remote[0],
+            )
+        except AuthFailed:
+            conn.send(_HEADER_FRAME.encode((R.ReplyHeader(-4, 0, Err.AuthFailed),)))
+            return False
+        for identity in identities:
+            conn.identities.add(identity)
+        conn.send(_HEADER_FRAME.encode((R.ReplyHeader(-4, 0, Err.Ok),)))
+        return True
+
+    def _caller(self, conn: Connection) -> Caller:
+        return Caller(conn.session_id, conn.identities)
+
+    def _write(self, conn: Connection, xid: int, op: int, request: Any) -> None:
+        if op == OpCode.reconfig:
+            txn_type, txn = (
+                OpCode.error,
+                R.ErrorTxn(
+                    Err.Unimplemented if self.settings.reconfig_enabled else Err.ReconfigDisabled
+                ),
+            )
+        else:
+            try:
+                txn_type, txn = self.prep.txn(op, request, self._caller(conn))
+            except KeeperError as error:
+                txn_type, txn = OpCode.error, R.ErrorTxn(error.code)
+        result = self._commit(R.TxnHeader(conn.session_id, xid, 0, 0, txn_type), txn)
+        self._deliver(result)
+        if result.err != Err.Ok:
+            self._reply(conn, xid, result.err)
+        else:
+            self._reply(conn, xid, Err.Ok, _write_response(op, result, self.tree, in_multi=False))
+
+    def _multi(self, conn: Connection, xid: int, ops: list[tuple[int, Any]]) -> None:
+        txn = self.prep.multi(ops, self._caller(conn))
+        result = self._commit(R.TxnHeader(conn.session_id, xid, 0, 0, OpCode.multi), txn)
+        self._deliver(result)
+        body = []
+        for (op, _), sub in zip(ops, result.results, strict=True):
+            if sub.op == OpCode.error:
+                body.append((OpCode.error, int(sub.err), None))
+            else:
+                body.append((op, Err.Ok, _write_response(op, sub, self.tree, in_multi=True)))
+        self._reply(conn, xid, Err.Ok, encode_multi_results(body))
+
+    def _multi_read(self, conn: Connection, xid: int, ops: list[tuple[int, Any]]) -> None:
+        body = []
+        for op, request in ops:
+            try:
+                body.append((op, Err.Ok, reads.READS[op](self, conn, request)))
+            except KeeperError as error:
+                body.append((OpCode.error, int(error.code), None))
+        self._reply(conn, xid, Err.Ok, encode_multi_results(body))
+
+    def _commit(self, header: Any, txn: Any) -> ApplyResult:
+        """Give the txn its zxid and time, log it, and apply it to the tree."""
+        self.zxid += 1
+        header = header._replace(zxid=self.zxid, time=int(self._clock() * 1000))
+        result = self.tree.apply(header, txn)
+        self.prep.applied()
+        return result
+
+    def _deliver(self, result: ApplyResult) -> None:
+        """Send the watch events a txn triggered, before any reply that reveals it."""
+        for path, event in result.events:
+            for watcher, event_type, event_path in self.watches.trigger(path, event):
+                _send_event(watcher, event_type, event_path)
+
+    def _set_watches(self, conn: Connection, request: Any) -> None:
+        """Re-register a reconnecting client's watches, firing at once the events it missed
+        since ``relativeZxid`` (``DataTree.setWatches``)."""
+        relative = request.relativeZxid
+        missed: list[tuple[EventType, str]] = []
+        for path in request.dataWatches or ():
+            node = self.tree.get(path)
+            if node is None:
+                missed.append((EventType.NodeDeleted, path))
+            elif node.mzxid > relative:
+                missed.append((EventType.NodeDataChanged, path))
+            else:
+                self.watches.add_data_watch(path, conn)
+        for path in request.existWatches or ():
+            if self.tree.get(path) is not None:
+                missed.append((EventType.NodeCreated, path))
+            else:
+                self.watches.add_data_watch(path, conn)
+        for path in request.childWatches or ():
+            node = self.tree.get(path)
+            if node is None:
+                missed.append((EventType.NodeDeleted, path))
+            elif node.pzxid > relative:
+                missed.append((EventType.NodeChildrenChanged, path))
+            else:
+                self.watches.add_child_watch(path, conn)
+        for recursive, paths in (
+            (False, getattr(request, "persistentWatches", None)),
+            (True, getattr(request, "persistentRecursiveWatches", None)),
+        ):
+            for path in paths or ():
+                self.watches.add_persistent(path, conn, recursive=recursive)
+        for event_type, path in missed:
+            _send_event(conn, event_type, path)
+
+
+def _send_event(conn: Connection, event_type: EventType, path: str) -> None:
+    event = R.WatcherEvent(event_type, KeeperState.SyncConnected, path)
+    conn.send(_EVENT_FRAME.encode((_NOTIFICATION, event)))
+
+
+def _write_response(op: int, result: ApplyResult, tree: DataTree, *, in_multi: bool) -> Any:
+    """The reply body of a successful write, by the request's opcode. Inside a multi a check
+    has no body (CheckResult); on its own it answers with the node's stat."""
+    if op == OpCode.create:
+        return R.CreateResponse(result.path)
+    if op in (OpCode.create2, OpCode.createContainer, OpCode.createTTL):
+        return R.Create2Response(result.path, result.stat)
+    if op == OpCode.setData:
+        return R.SetDataResponse(result.stat)
+    if op == OpCode.setACL:
+        return R.SetACLResponse(result.stat)
+    if op == OpCode.check and not in_multi:
+        return R.SetDataResponse(tree.stat(result.path))
+    return None
