@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from kazoo.client import KazooClient
@@ -17,7 +18,13 @@ from kazoo.exceptions import (
 )
 from kazoo.security import make_digest_acl
 
+from jute import records as R
 from tests.server_support import running_server
+from tests.wire_client import WireClient
+from zkcompat.constants import Err, OpCode
+from zkcompat.server import ServerSettings
+
+OPEN = [R.ACL(31, R.Id("world", "anyone"))]
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +166,38 @@ def test_digest_acl_keeps_out_other_sessions(server, zk) -> None:
 def test_system_nodes_exist(zk) -> None:
     assert sorted(zk.get_children("/zookeeper")) == ["config", "quota"]
     assert zk.exists("/zookeeper/config").aversion == -1
+
+
+def test_containers_and_ttl_nodes_are_reaped() -> None:
+    settings = ServerSettings(extended_types=True, container_check_interval_ms=100)
+    with running_server(settings) as server:
+        zk = KazooClient(hosts=server.hosts, timeout=10)
+        zk.start(timeout=10)
+        wire = WireClient(server.server.port)  # kazoo 2.11 has no containers or TTL nodes
+        wire.connect()
+        for xid, path in enumerate(["/box", "/unused"]):  # /unused never has a child: kept
+            header, _ = wire.request(
+                xid, OpCode.createContainer, R.CreateRequest(path, b"", OPEN, 4)
+            )
+            assert header.err == Err.Ok
+        header, _ = wire.request(9, OpCode.createTTL, R.CreateTTLRequest("/ttl", b"", OPEN, 5, 200))
+        assert header.err == Err.Ok
+        zk.create("/box/item")
+        zk.delete("/box/item")
+        deadline = time.monotonic() + 10
+        while (zk.exists("/box") or zk.exists("/ttl")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert zk.exists("/box") is None
+        assert zk.exists("/ttl") is None
+        assert zk.exists("/unused") is not None
+        wire.close()
+        zk.stop()
+        zk.close()
+
+
+def test_ttl_nodes_need_extended_types(server) -> None:
+    wire = WireClient(server.server.port)
+    wire.connect()
+    header, _ = wire.request(1, OpCode.createTTL, R.CreateTTLRequest("/ttl", b"", OPEN, 5, 1000))
+    assert header.err == Err.Unimplemented
+    wire.close()

@@ -43,12 +43,21 @@ class StandaloneServer:
             self.server, max_buffer=max_buffer, max_per_ip=max_client_cnxns, words=words
         )
         self.port = 0
+        self._reaper: asyncio.Task[None]
 
     async def start(self) -> int:
         self.port = await self.client_port.start(self.host, self.requested_port)
+        self._reaper = asyncio.create_task(self._reap())
         return self.port
 
+    async def _reap(self) -> None:
+        interval = self.server.settings.container_check_interval_ms / 1000
+        while True:
+            await asyncio.sleep(interval)
+            self.server.reap()
+
     async def stop(self) -> None:
+        self._reaper.cancel()
         await self.client_port.stop()
 
 

@@ -33,7 +33,7 @@ from zkcompat.constants import (
     KeeperState,
     OpCode,
 )
-from zkcompat.datatree import ApplyResult, DataTree
+from zkcompat.datatree import ApplyResult, DataTree, owner_ttl
 from zkcompat.errors import KeeperError
 from zkcompat.prep import Caller, Prep, PrepSettings
 from zkcompat.requests import (
@@ -91,6 +91,8 @@ class ServerSettings:
     skip_acl: bool = False
     super_digest: str | None = None
     reconfig_enabled: bool = False
+    container_check_interval_ms: int = 60000
+    container_max_never_used_ms: int = 0
 
 
 class ZooKeeperServer:
@@ -180,6 +182,37 @@ class ZooKeeperServer:
             conn = self.connections.get(session_id)
             if conn is not None:
                 self._drop_connection(conn)
+
+    def reap(self) -> None:
+        """Delete empty containers that once had children, and TTL znodes left unchanged and
+        childless for longer than their TTL, as ZooKeeper's ContainerManager does each
+        ``znode.container.checkIntervalMs``."""
+        for path in sorted(self._reap_candidates(self._now())):
+            node = self.tree.get(path)
+            if node is None or node.children:
+                continue
+            log.debug("Reaping %s", path)
+            result = self._commit(
+                R.TxnHeader(0, 0, 0, 0, OpCode.deleteContainer), R.DeleteTxn(path)
+            )
+            self._deliver(result)
+
+    def _reap_candidates(self, now: int) -> set[str]:
+        candidates = set()
+        never_used = self.settings.container_max_never_used_ms
+        for path in self.tree.containers():
+            node = self.tree.get(path)
+            if node is None or node.children:
+                continue
+            if node.cversion > 0 or (never_used and now - node.mtime > never_used):
+                candidates.add(path)
+        for path in self.tree.ttls():
+            node = self.tree.get(path)
+            if node is not None and not node.children:
+                ttl = owner_ttl(node.ephemeralOwner)
+                if ttl and now - node.mtime > ttl:
+                    candidates.add(path)
+        return candidates
 
     def _close_session(self, session_id: int, xid: int) -> ApplyResult:
         paths = self.tree.ephemerals(session_id)
