@@ -1,23 +1,90 @@
-"""The ``zkcompat`` command.
+"""The ``zkcompat`` command: ``zkcompat serve [-Dname=value ...] [zoo.cfg]``.
 
-Subcommands land with the issues that build them; ``serve`` says plainly that the server is not
-built yet rather than pretending to start.
+The arguments are those of ZooKeeper's own launch (a zoo.cfg path and JVM-style ``-D``
+settings), so ZooKeeper's start scripts and test harnesses can start zkcompat unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
+import tempfile
+
+from zkcompat.app import StandaloneServer, run
+from zkcompat.config import ConfigError, ServerConfig, load_config
+from zkcompat.server import ServerSettings
+
+log = logging.getLogger("zkcompat")
+
+#: Where ``zkcompat serve`` without a zoo.cfg keeps its data (ZooKeeper's sample uses
+#: /tmp/zookeeper the same way).
+DEFAULT_DATA_DIR = os.path.join(tempfile.gettempdir(), "zkcompat")
+
+
+def build_server(config: ServerConfig) -> StandaloneServer:
+    """A standalone server with the settings of ``config``."""
+    if config.client_port is None:
+        raise ConfigError("no clientPort is set: a standalone server needs one")
+    settings = ServerSettings(
+        tick_time=config.tick_time,
+        min_session_timeout=config.effective_min_session_timeout,
+        max_session_timeout=config.effective_max_session_timeout,
+        extended_types=config.extended_types_enabled,
+        skip_acl=config.skip_acl,
+        super_digest=config.super_digest,
+        reconfig_enabled=config.reconfig_enabled,
+        container_check_interval_ms=config.container_check_interval_ms,
+    )
+    return StandaloneServer(
+        settings,
+        host=config.client_port_address or "0.0.0.0",
+        port=config.client_port,
+        max_buffer=config.jute_max_buffer,
+        max_client_cnxns=config.max_client_cnxns,
+        four_letter_whitelist=tuple(config.four_letter_words),
+        config_lines=_conf_lines(config),
+    )
+
+
+def _conf_lines(config: ServerConfig) -> tuple[str, ...]:
+    """What the ``conf`` four-letter word prints, in ZooKeeper's order."""
+    return (
+        f"clientPort={config.client_port}",
+        f"secureClientPort={config.secure_client_port or -1}",
+        f"dataDir={os.path.join(config.data_dir, 'version-2')}",
+        f"dataLogDir={os.path.join(config.data_log_dir, 'version-2')}",
+        f"tickTime={config.tick_time}",
+        f"maxClientCnxns={config.max_client_cnxns}",
+        f"minSessionTimeout={config.effective_min_session_timeout}",
+        f"maxSessionTimeout={config.effective_max_session_timeout}",
+        f"clientPortListenBacklog={config.client_port_listen_backlog}",
+        "serverId=0",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="zkcompat", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="run a standalone server (not built yet)")
+    serve = commands.add_parser("serve", help="run a standalone server")
+    serve.add_argument("config", nargs="?", help="a ZooKeeper zoo.cfg")
+    serve.add_argument(
+        "-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
+        help="a setting ZooKeeper takes as a Java system property",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    assert args.command == "serve"
-    print(
-        "zkcompat: the server is not built yet (issue 4); only the Jute codec exists.",
-        file=sys.stderr,
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s [myid:] - %(levelname)s [%(name)s] - %(message)s",
     )
-    return 1
+    try:
+        config = load_config(args.config, args.defines, default_data_dir=DEFAULT_DATA_DIR)
+        server = build_server(config)
+    except ConfigError as error:
+        print(f"zkcompat: invalid configuration: {error}", file=sys.stderr)
+        return 2
+    os.makedirs(config.data_dir, exist_ok=True)
+    log.info("Starting standalone server, data directory %s", config.data_dir)
+    run(server)
+    return 0
