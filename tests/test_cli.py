@@ -22,19 +22,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "zkcompat", "serve", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def serve(log_path: Path, *args: str) -> subprocess.Popen:
+    """Start `zkcompat serve` with its log in a file: a pipe nobody drains would fill up and
+    block the server on its next log line."""
+    with open(log_path, "w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "zkcompat", "serve", *args], stdout=log, stderr=log
+        )
 
 
 def wait_for_port(port: int, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read()
+        assert process.poll() is None, "the server exited early"
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return
@@ -57,7 +57,10 @@ def write_cfg(tmp_path: Path, port: int, extra: str = "") -> Path:
 def test_serves_a_real_zoo_cfg_and_stops_cleanly_on_a_signal(tmp_path, signum) -> None:
     port = free_port()
     cfg = write_cfg(tmp_path, port)
-    process = serve("-Dlog4j.configuration=file:/etc/zookeeper/log4j.properties", str(cfg))
+    log_path = tmp_path / "server.log"
+    process = serve(
+        log_path, "-Dlog4j.configuration=file:/etc/zookeeper/log4j.properties", str(cfg)
+    )
     try:
         wait_for_port(port, process)
         zk = KazooClient(hosts=f"127.0.0.1:{port}", timeout=10)
@@ -71,12 +74,13 @@ def test_serves_a_real_zoo_cfg_and_stops_cleanly_on_a_signal(tmp_path, signum) -
         conf = four_letter(port, "conf")
         assert f"clientPort={port}\n" in conf and "tickTime=500\n" in conf
         process.send_signal(signum)
-        output, _ = process.communicate(timeout=20)
+        process.wait(timeout=20)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
     assert process.returncode == 0
+    output = log_path.read_text()
     assert f"binding to port 127.0.0.1:{port}" in output
     assert "shutting down" in output
     assert "serverCnxnFactory" in output  # a JVM-only key is logged, not fatal

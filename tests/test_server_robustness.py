@@ -131,3 +131,33 @@ def test_paths_kazoo_refuses_reach_the_servers_validator(server, path) -> None:
     header, _ = client.request(1, OpCode.create, R.CreateRequest(path, b"", acl, 0))
     assert header.err == Err.BadArguments
     client.close()
+
+
+def test_a_client_that_never_reads_cannot_exhaust_the_server(server, bystander) -> None:
+    bystander.create("/big", b"x" * 100_000)
+    hog = WireClient(server.server.port)
+    hog.connect()
+    hog.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    request = frame(
+        R.RequestHeader(1, OpCode.getData).encode() + R.GetDataRequest("/big", False).encode()
+    )
+    hog.sock.setblocking(False)
+    sent = 0
+    for _ in range(5000):  # 500 MB of replies if the server answered them all
+        try:
+            sent += hog.sock.send(request)
+        except BlockingIOError:
+            break  # the server stopped reading us: backpressure reached the client
+    still_healthy(bystander)
+    buffered = server.call(_buffered_bytes(server))
+    assert buffered < 50_000_000, f"the server buffered {buffered} bytes for one client"
+    hog.close()
+    bystander.delete("/big")
+
+
+async def _buffered_bytes(server) -> int:
+    return sum(
+        conn.transport.get_write_buffer_size()
+        for conn in server.server.client_port.connections
+        if conn.transport is not None and not conn.closed
+    )

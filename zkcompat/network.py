@@ -75,6 +75,16 @@ class ClientConnection(asyncio.Protocol):
                 self.close()
                 return
 
+    def pause_writing(self) -> None:
+        """The client is not reading its replies: stop reading its requests until it does, so
+        one slow or hostile client cannot make the server buffer without bound."""
+        if self.transport is not None and not self.closed:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.resume_reading()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.port.forget(self)
