@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench-codec clean
+.PHONY: run test lint conformance bench-codec clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -18,11 +18,22 @@ run: $(STAMP)
 	$(BIN)/zkcompat serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check jute zkcompat tests
-	$(BIN)/ruff format --check jute zkcompat tests
+	$(BIN)/ruff check jute zkcompat conformance tests
+	$(BIN)/ruff format --check jute zkcompat conformance tests
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# Prove the conformance suite against Apache ZooKeeper 3.8 itself (Debian's package, installed
+# here when missing). `make test` runs the same suite against zkcompat.
+conformance: $(STAMP)
+	@{ command -v java >/dev/null && test -f /usr/share/java/zookeeper.jar; } || { \
+		echo "installing Debian's Apache ZooKeeper"; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zookeeper zookeeper-bin; }
+	mkdir -p build
+	$(BIN)/python -m conformance oracle-run \
+		--junit build/conformance-zookeeper.xml --report build/conformance-zookeeper.md
 
 bench-codec: $(STAMP)
 	$(BIN)/python -m zkcompat.bench.codec

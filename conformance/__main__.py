@@ -1,0 +1,7 @@
+"""`python -m conformance run --hosts HOST:PORT[,...]`: see `conformance.runner`."""
+
+import sys
+
+from conformance.runner import main
+
+sys.exit(main())

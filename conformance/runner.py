@@ -1,0 +1,436 @@
+"""Running scenarios against an endpoint, and the command line around it.
+
+Owns choosing scenarios (`--group`, `-k`), running each one in its own thread with a
+deadline, turning its outcome into a `ScenarioResult`, the live progress line on stderr, and
+the `run` / `oracle-run` / `list` commands. Report formats live in `conformance.report`.
+
+Exit codes: 0 every selected scenario passed; 1 at least one failed or errored; 2 nothing ran
+(bad arguments, no scenario selected, endpoint unreachable, Apache ZooKeeper unavailable);
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import secrets
+import shutil
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol, TextIO
+
+from kazoo.client import KazooClient
+
+from conformance import groups, report
+from conformance.context import Context, close_client, four_letter_word
+from conformance.results import Outcome, ScenarioResult, SuiteRun
+from conformance.scenario import ExpectationFailed, Scenario, describe
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_NOT_RUN = 2
+EXIT_INTERRUPTED = 130
+
+DEFAULT_TIMEOUT = 60.0
+
+
+class EndpointUnreachable(RuntimeError):
+    pass
+
+
+class ScenarioHost(Protocol):
+    """Where scenarios run: hands each one a fresh context and cleans up after it."""
+
+    hosts: str
+
+    def open(self) -> None: ...
+    def context(self, scenario: Scenario) -> Context: ...
+    def release(self, context: Context) -> None: ...
+    def server_version(self) -> str: ...
+    def close(self) -> None: ...
+
+
+class Endpoint:
+    """A ZooKeeper endpoint under test: one admin session and this run's root znode.
+
+    Each scenario works under `/<run root>/<group>.<name>`, created empty before it runs and
+    deleted (with everything below it) afterwards; the run root goes when the run ends. The
+    admin session, like scenario sessions by default, uses the first server listed.
+    """
+
+    def __init__(self, hosts: str, connect_timeout: float = 15.0) -> None:
+        self.hosts = hosts
+        self.connect_timeout = connect_timeout
+        self.root = f"/zkconf-{secrets.token_hex(4)}"
+        self._admin: KazooClient | None = None
+
+    @property
+    def admin(self) -> KazooClient:
+        if self._admin is None:
+            raise RuntimeError("endpoint not open")
+        return self._admin
+
+    def open(self) -> None:
+        first = self.hosts.split(",")[0]
+        admin = KazooClient(hosts=first, timeout=self.connect_timeout)
+        try:
+            admin.start(timeout=self.connect_timeout)
+            admin.create(self.root)
+        except Exception as exc:
+            close_client(admin)
+            raise EndpointUnreachable(f"cannot set up a run on {first}: {exc!r}") from exc
+        self._admin = admin
+
+    def context(self, scenario: Scenario) -> Context:
+        base = f"{self.root}/{scenario.id}"
+        self.admin.create(base)
+        return Context(self.hosts, base, self.admin)
+
+    def release(self, context: Context) -> None:
+        context.close()
+        try:
+            self.admin.delete(context.base, recursive=True)
+        except Exception:
+            log.warning("could not delete %s", context.base, exc_info=True)
+
+    def server_version(self) -> str:
+        try:
+            answer = four_letter_word(self.hosts.split(",")[0], "srvr", timeout=5.0)
+        except OSError:
+            return ""
+        first = answer.splitlines()[0] if answer else ""
+        return first.removeprefix("Zookeeper version: ").split(",")[0].strip()
+
+    def close(self) -> None:
+        if self._admin is None:
+            return
+        try:
+            self._admin.delete(self.root, recursive=True)
+        except Exception:
+            log.warning("could not delete %s", self.root, exc_info=True)
+        close_client(self._admin)
+        self._admin = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+
+def select(
+    scenarios: Iterable[Scenario],
+    groups_wanted: Sequence[str] = (),
+    keywords: Sequence[str] = (),
+) -> list[Scenario]:
+    """Scenarios in any of `groups_wanted` whose id contains any of `keywords` (case-insensitive).
+
+    An empty `groups_wanted` or `keywords` means no restriction.
+    """
+    wanted = {group.lower() for group in groups_wanted}
+    words = [word.lower() for word in keywords]
+    return [
+        found
+        for found in scenarios
+        if (not wanted or found.group.lower() in wanted)
+        and (not words or any(word in found.id.lower() for word in words))
+    ]
+
+
+def run_one(
+    scenario: Scenario, host: ScenarioHost, timeout: float = DEFAULT_TIMEOUT
+) -> ScenarioResult:
+    """Run one scenario in its own thread; give up on it after `timeout` seconds."""
+    started = time.monotonic()
+    outcome: list[ScenarioResult] = []
+
+    def finish(kind: Outcome, **fields: str) -> ScenarioResult:
+        return ScenarioResult(
+            group=scenario.group,
+            name=scenario.name,
+            description=scenario.description,
+            outcome=kind,
+            seconds=time.monotonic() - started,
+            **fields,
+        )
+
+    try:
+        context = host.context(scenario)
+    except Exception as exc:
+        return finish(
+            Outcome.ERROR, message=f"setup failed: {exc!r}", detail=traceback.format_exc()
+        )
+
+    def body() -> None:
+        try:
+            scenario.func(context)
+        except ExpectationFailed as failed:
+            outcome.append(
+                finish(
+                    Outcome.FAILED,
+                    what=failed.what,
+                    expected=describe(failed.expected),
+                    actual=describe(failed.actual),
+                    message=str(failed),
+                    detail=traceback.format_exc(),
+                )
+            )
+        except BaseException as exc:
+            outcome.append(
+                finish(
+                    Outcome.ERROR,
+                    message=f"{type(exc).__name__}: {exc}",
+                    detail=traceback.format_exc(),
+                )
+            )
+        else:
+            outcome.append(finish(Outcome.PASSED))
+
+    worker = threading.Thread(target=body, name=f"scenario {scenario.id}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        # Closing the scenario's clients fails its pending calls, which lets the thread end.
+        host.release(context)
+        worker.join(5.0)
+        return finish(Outcome.ERROR, message=f"did not finish within {timeout:g}s")
+    host.release(context)
+    return outcome[0]
+
+
+def run_suite(
+    scenarios: Sequence[Scenario],
+    host: ScenarioHost,
+    progress: Progress | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> SuiteRun:
+    """Run `scenarios` in order against an opened `host`."""
+    run = SuiteRun(hosts=host.hosts, started=datetime.now(UTC), server=host.server_version())
+    started = time.monotonic()
+    for found in scenarios:
+        if progress:
+            progress.starting(found)
+        result = run_one(found, host, timeout)
+        run.results.append(result)
+        if progress:
+            progress.finished(result)
+    run.seconds = time.monotonic() - started
+    if progress:
+        progress.close()
+    return run
+
+
+class Progress:
+    """The live progress line: rewritten in place on a terminal, a line per event otherwise."""
+
+    def __init__(self, stream: TextIO, total: int, live: bool | None = None) -> None:
+        self.stream = stream
+        self.total = total
+        self.live = stream.isatty() if live is None else live
+        self.done = 0
+        self.failed = 0
+        self._group = ""
+        self._group_counts = [0, 0]
+
+    def starting(self, found: Scenario) -> None:
+        if found.group != self._group:
+            self._end_group()
+            self._group = found.group
+        if self.live:
+            self._status(found.id)
+
+    def finished(self, result: ScenarioResult) -> None:
+        self.done += 1
+        self._group_counts[0] += 1
+        if not result.passed:
+            self.failed += 1
+            self._group_counts[1] += 1
+            self._clear()
+            self.stream.write(report.failure_lines(result)[0] + "\n")
+        if self.live:
+            self._status(result.id)
+        self.stream.flush()
+
+    def close(self) -> None:
+        self._end_group()
+        self._clear()
+        self.stream.flush()
+
+    def _end_group(self) -> None:
+        ran, failed = self._group_counts
+        if self._group and not self.live:
+            self.stream.write(f"{self._group}: {ran - failed}/{ran} passed\n")
+        self._group_counts = [0, 0]
+
+    def _status(self, current: str) -> None:
+        width = shutil.get_terminal_size((100, 20)).columns - 1
+        text = (
+            f"[{self.done:>{len(str(self.total))}}/{self.total}] {self.done - self.failed} passed"
+        )
+        text += f", {self.failed} failed  {current}"
+        self.stream.write("\r\x1b[K" + text[:width])
+        self.stream.flush()
+
+    def _clear(self) -> None:
+        if self.live:
+            self.stream.write("\r\x1b[K")
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m conformance",
+        description="ZooKeeper conformance suite: does an endpoint behave as Apache ZooKeeper 3.8?",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def selection(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--group",
+            action="append",
+            default=[],
+            metavar="G",
+            help="only this scenario group (repeat or comma-separate for several)",
+        )
+        sub.add_argument(
+            "-k",
+            dest="keywords",
+            action="append",
+            default=[],
+            metavar="SUBSTRING",
+            help="only scenarios whose group.name contains SUBSTRING (repeatable: any matches)",
+        )
+
+    def output(sub: argparse.ArgumentParser) -> None:
+        selection(sub)
+        sub.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
+        sub.add_argument("--report", type=Path, metavar="FILE", help="write a Markdown report here")
+        sub.add_argument(
+            "--timeout",
+            type=float,
+            default=DEFAULT_TIMEOUT,
+            metavar="SECONDS",
+            help=f"give up on a scenario after this long (default {DEFAULT_TIMEOUT:.0f})",
+        )
+        sub.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeatable)")
+
+    run = commands.add_parser("run", help="run the suite against an endpoint")
+    run.add_argument("--hosts", required=True, metavar="HOST:PORT[,...]", help="the endpoint")
+    output(run)
+
+    oracle = commands.add_parser(
+        "oracle-run", help="start Apache ZooKeeper 3.8 (Debian's jars), run the suite, stop it"
+    )
+    output(oracle)
+    oracle.add_argument("--keep", action="store_true", help="keep ZooKeeper's temp directory")
+
+    listing = commands.add_parser("list", help="list the scenarios")
+    selection(listing)
+    return parser
+
+
+def configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # kazoo warns about every refused connection while a server boots; quiet unless asked.
+    logging.getLogger("kazoo").setLevel(logging.DEBUG if verbosity >= 3 else logging.ERROR)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    scenarios: Iterable[Scenario] | None = None,
+    host_factory: Callable[[str], ScenarioHost] = Endpoint,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """The CLI. `scenarios` and `host_factory` are for tests of the runner itself."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = build_parser().parse_args(argv)
+    group_names = [
+        name.strip() for value in args.group for name in value.split(",") if name.strip()
+    ]
+    catalogue = list(scenarios) if scenarios is not None else groups.load_all()
+    unknown = {name.lower() for name in group_names} - {found.group.lower() for found in catalogue}
+    if unknown:
+        err.write(f"unknown group(s): {', '.join(sorted(unknown))}\n")
+        return EXIT_NOT_RUN
+    chosen = select(catalogue, group_names, args.keywords)
+
+    if args.command == "list":
+        for found in chosen:
+            out.write(f"{found.id:50} {found.description}\n")
+        out.write(f"{len(chosen)} scenarios\n")
+        return EXIT_OK
+
+    configure_logging(args.verbose)
+    if not chosen:
+        err.write("no scenario matches the selection\n")
+        return EXIT_NOT_RUN
+    try:
+        if args.command == "oracle-run":
+            return _oracle_run(args, chosen, host_factory, out, err)
+        return _run(args.hosts, args, chosen, host_factory, out, err)
+    except KeyboardInterrupt:
+        err.write("\ninterrupted\n")
+        return EXIT_INTERRUPTED
+
+
+def _run(
+    hosts: str,
+    args: argparse.Namespace,
+    chosen: Sequence[Scenario],
+    host_factory: Callable[[str], ScenarioHost],
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    host = host_factory(hosts)
+    try:
+        host.open()
+    except EndpointUnreachable as exc:
+        err.write(f"{exc}\n")
+        return EXIT_NOT_RUN
+    try:
+        run = run_suite(chosen, host, Progress(err, len(chosen)), args.timeout)
+    finally:
+        host.close()
+    out.write(report.summary_table(run))
+    if args.junit:
+        args.junit.write_text(report.junit_xml(run), encoding="utf-8")
+        err.write(f"JUnit XML written to {args.junit}\n")
+    if args.report:
+        args.report.write_text(report.markdown(run), encoding="utf-8")
+        err.write(f"Markdown report written to {args.report}\n")
+    return EXIT_OK if run.ok else EXIT_FAILED
+
+
+def _oracle_run(
+    args: argparse.Namespace,
+    chosen: Sequence[Scenario],
+    host_factory: Callable[[str], ScenarioHost],
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    from conformance.zookeeper import ApacheZooKeeper, ZooKeeperUnavailable
+
+    server = ApacheZooKeeper(keep_dir=args.keep)
+    err.write("starting Apache ZooKeeper ...\n")
+    try:
+        server.start()
+    except ZooKeeperUnavailable as exc:
+        err.write(f"Apache ZooKeeper unavailable: {exc}\n")
+        return EXIT_NOT_RUN
+    try:
+        err.write(f"Apache ZooKeeper pid {server.pid} on {server.hosts} ({server.directory})\n")
+        return _run(server.hosts, args, chosen, host_factory, out, err)
+    finally:
+        server.stop()
