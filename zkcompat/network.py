@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
+from collections import Counter, deque
 
 from jute import FrameReader, JuteError
 from jute import records as R
@@ -23,6 +23,10 @@ from zkcompat.server import ZooKeeperServer
 log = logging.getLogger(__name__)
 
 _MARSHALLING_FRAME = R.frame(R.ReplyHeader)
+
+# Replies queued for one connection beyond this many bytes are written at once, so that a
+# client that stops reading is noticed (pause_writing) before a whole batch is answered.
+_FLUSH_AT = 1 << 20
 
 
 class ClientConnection(asyncio.Protocol):
@@ -40,6 +44,10 @@ class ClientConnection(asyncio.Protocol):
         self.closed = False
         self.packets_received = 0
         self.packets_sent = 0
+        self.outbox: list[bytes] = []
+        self.outbox_size = 0
+        self.inbox: deque[bytes] = deque()
+        self.writing_paused = False
 
     # asyncio callbacks ----------------------------------------------------------------------
 
@@ -66,24 +74,35 @@ class ClientConnection(asyncio.Protocol):
             log.warning("Closing connection from %s:%d: %s", *self.remote, error)
             self.close()
             return
-        for payload in frames:
-            if self.closed:
-                return
+        self.inbox.extend(frames)
+        self._drain()
+
+    def _drain(self) -> None:
+        """Process queued frames until none are left or the client stops reading replies."""
+        inbox = self.inbox
+        while inbox and not self.writing_paused and not self.closed:
+            payload = inbox.popleft()
             self.packets_received += 1
             keep = self._handshake(payload) if not self.established else self._request(payload)
             if not keep:
                 self.close()
                 return
+            if self.outbox_size > _FLUSH_AT:
+                self.flush()  # may pause writing, which stops this loop
 
     def pause_writing(self) -> None:
-        """The client is not reading its replies: stop reading its requests until it does, so
-        one slow or hostile client cannot make the server buffer without bound."""
+        """The client is not reading its replies: stop reading and answering its requests
+        until it does, so one slow or hostile client cannot make the server buffer without
+        bound."""
+        self.writing_paused = True
         if self.transport is not None and not self.closed:
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
+        self.writing_paused = False
         if self.transport is not None and not self.closed:
             self.transport.resume_reading()
+            self._drain()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -94,12 +113,25 @@ class ClientConnection(asyncio.Protocol):
     # what the pipeline calls ----------------------------------------------------------------
 
     def send(self, data: bytes) -> None:
+        """Queue bytes; everything queued in one event-loop callback leaves in one write."""
         if not self.closed and self.transport is not None:
             self.packets_sent += 1
-            self.transport.write(data)
+            if not self.outbox:
+                self.port.mark_dirty(self)
+            self.outbox.append(data)
+            self.outbox_size += len(data)
+
+    def flush(self) -> None:
+        if self.outbox:
+            data = b"".join(self.outbox)
+            self.outbox.clear()
+            self.outbox_size = 0
+            if not self.closed and self.transport is not None:
+                self.transport.write(data)
 
     def close(self) -> None:
         if not self.closed and self.transport is not None:
+            self.flush()
             self.closed = True
             self.transport.close()
 
@@ -111,6 +143,7 @@ class ClientConnection(asyncio.Protocol):
         if len(data) < 4 or word not in COMMANDS:
             return False
         self.send(self.port.words.answer(word).encode())
+        self.flush()
         if self.transport is not None:
             self.transport.write_eof() if self.transport.can_write_eof() else None
         self.close()
@@ -166,9 +199,21 @@ class ClientPort:
         self.max_per_ip = max_per_ip
         self.words = words
         self.connections: set[ClientConnection] = set()
+        self._dirty: list[ClientConnection] = []
         self._per_ip: Counter[str] = Counter()
         self._listener: asyncio.Server | None = None
         self._ticker: asyncio.Task[None] | None = None
+
+    def mark_dirty(self, conn: ClientConnection) -> None:
+        """Remember a connection with queued output; flush them all once this callback ends."""
+        if not self._dirty:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._dirty.append(conn)
+
+    def _flush(self) -> None:
+        dirty, self._dirty = self._dirty, []
+        for conn in dirty:
+            conn.flush()
 
     def admit(self, conn: ClientConnection) -> bool:
         ip = conn.remote[0]

@@ -146,7 +146,7 @@ class Prep:
     # --- checks shared by several writes ----------------------------------------------------
 
     def _check_acl(self, acl: tuple, perm: Perms, caller: Caller) -> None:
-        if not check_acl(acl, perm, caller.identities, skip_acl=self.settings.skip_acl):
+        if not check_acl(acl, int(perm), caller.identities, skip_acl=self.settings.skip_acl):
             raise KeeperError(Err.NoAuth)
 
     @staticmethod

@@ -19,6 +19,10 @@ from zkcompat.datatree import DataNode, DataTree
 from zkcompat.errors import KeeperError
 from zkcompat.watches import WatchManager
 
+# Plain ints: IntFlag arithmetic goes through enum's Python-level operators on every check.
+_READ = int(Perms.READ)
+_ADMIN = int(Perms.ADMIN)
+
 
 class Reader(Protocol):
     """What a read needs of the caller: its connection (the watcher) and identities."""
@@ -33,7 +37,7 @@ class ReadContext(Protocol):
     skip_acl: bool
 
 
-def _node(ctx: ReadContext, path: str, perm: Perms, reader: Reader) -> DataNode:
+def _node(ctx: ReadContext, path: str, perm: int, reader: Reader) -> DataNode:
     node = ctx.tree.get(path)
     if node is None:
         raise KeeperError(Err.NoNode, path)
@@ -59,14 +63,14 @@ def exists(ctx: ReadContext, reader: Reader, request: Any) -> Any:
 
 
 def get_data(ctx: ReadContext, reader: Reader, request: Any) -> Any:
-    node = _node(ctx, request.path, Perms.READ, reader)
+    node = _node(ctx, request.path, _READ, reader)
     if request.watch:
         ctx.watches.add_data_watch(request.path, reader)
     return R.GetDataResponse(node.data, _stat(ctx, node))
 
 
 def _children(ctx: ReadContext, reader: Reader, request: Any) -> tuple[list[str], DataNode]:
-    node = _node(ctx, request.path, Perms.READ, reader)
+    node = _node(ctx, request.path, _READ, reader)
     if request.watch:
         ctx.watches.add_child_watch(request.path, reader)
     return list(node.children), node
@@ -82,14 +86,14 @@ def get_children2(ctx: ReadContext, reader: Reader, request: Any) -> Any:
 
 
 def get_all_children_number(ctx: ReadContext, reader: Reader, request: Any) -> Any:
-    _node(ctx, request.path, Perms.READ, reader)
+    _node(ctx, request.path, _READ, reader)
     return R.GetAllChildrenNumberResponse(ctx.tree.all_children_number(request.path))
 
 
 def get_acl(ctx: ReadContext, reader: Reader, request: Any) -> Any:
-    node = _node(ctx, request.path, Perms.READ | Perms.ADMIN, reader)
+    node = _node(ctx, request.path, _READ | _ADMIN, reader)
     acl = list(node.acl)
-    if not check_acl(node.acl, Perms.ADMIN, reader.identities, skip_acl=ctx.skip_acl):
+    if not check_acl(node.acl, _ADMIN, reader.identities, skip_acl=ctx.skip_acl):
         acl = redact_acl(acl)
     return R.GetACLResponse(acl, _stat(ctx, node))
 
