@@ -32,6 +32,7 @@ from typing import ClassVar, Protocol
 
 from jute.records import ACL, ClientInfo, Id
 from zkcompat.constants import Err, Perms
+from zkcompat.javaorder import java_string_hash
 
 __all__ = [
     "ANYONE_ID_UNSAFE",
@@ -512,18 +513,10 @@ def redact_acl(acl: Iterable[ACL]) -> list[ACL]:
 # --- a session's identities, in ZooKeeper's order ---------------------------------------------
 
 
-def _java_string_hash(text: str) -> int:
-    h = 0
-    data = text.encode("utf-16-be", "surrogatepass")
-    for i in range(0, len(data), 2):
-        h = (31 * h + (data[i] << 8 | data[i + 1])) & 0xFFFFFFFF
-    return h
-
-
 def _id_hash(identity: Id) -> int:
     """Jute's generated ``Id.hashCode`` (17, then 37 * result + each field's hash)."""
-    h = (37 * 17 + _java_string_hash(identity.scheme)) & 0xFFFFFFFF
-    return (37 * h + _java_string_hash(identity.id)) & 0xFFFFFFFF
+    h = (37 * 17 + java_string_hash(identity.scheme)) & 0xFFFFFFFF
+    return (37 * h + java_string_hash(identity.id)) & 0xFFFFFFFF
 
 
 class AuthInfo:

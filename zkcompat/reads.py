@@ -14,9 +14,10 @@ from typing import Any, Protocol
 
 from jute import records as R
 from zkcompat.acl import AuthInfo, check_acl, client_info, redact_acl
-from zkcompat.constants import Err, OpCode, Perms, WatcherType
+from zkcompat.constants import AddWatchMode, Err, OpCode, Perms, WatcherType
 from zkcompat.datatree import DataNode, DataTree
 from zkcompat.errors import KeeperError
+from zkcompat.javaorder import hash_set_order
 from zkcompat.watches import WatchManager
 
 # Plain ints: IntFlag arithmetic goes through enum's Python-level operators on every check.
@@ -103,7 +104,7 @@ def sync(ctx: ReadContext, reader: Reader, request: Any) -> Any:
 
 
 def get_ephemerals(ctx: ReadContext, reader: Reader, request: Any) -> Any:
-    paths = ctx.tree.ephemerals(reader.session_id)
+    paths = hash_set_order(ctx.tree.ephemerals(reader.session_id))  # a HashSet in ZooKeeper
     prefix = (request.prefixPath or "").strip()
     if prefix not in ("", "/"):
         paths = [p for p in paths if p.startswith(request.prefixPath)]
@@ -115,17 +116,31 @@ def who_am_i(ctx: ReadContext, reader: Reader, request: Any) -> Any:
 
 
 def add_watch(ctx: ReadContext, reader: Reader, request: Any) -> Any:
-    ctx.watches.add_persistent(request.path, reader, recursive=request.mode == 1)
+    if request.mode not in (AddWatchMode.PERSISTENT, AddWatchMode.PERSISTENT_RECURSIVE):
+        raise KeeperError(Err.MarshallingError, request.path)  # 3.8 fails to map the mode
+    ctx.watches.add_persistent(
+        request.path, reader, recursive=request.mode == AddWatchMode.PERSISTENT_RECURSIVE
+    )
     return R.ErrorResponse(0)
 
 
+# The watcher types a 3.8 server knows; 3.9 added Persistent and PersistentRecursive.
+_WATCHER_TYPES_38 = frozenset({WatcherType.Children, WatcherType.Data, WatcherType.Any})
+
+
+def _watcher_type(request: Any) -> WatcherType:
+    if request.type not in _WATCHER_TYPES_38:
+        raise KeeperError(Err.MarshallingError, request.path)
+    return WatcherType(request.type)
+
+
 def check_watches(ctx: ReadContext, reader: Reader, request: Any) -> Any:
-    if not ctx.watches.contains(request.path, reader, WatcherType(request.type)):
+    if not ctx.watches.contains(request.path, reader, _watcher_type(request)):
         raise KeeperError(Err.NoWatcher, request.path)
 
 
 def remove_watches(ctx: ReadContext, reader: Reader, request: Any) -> Any:
-    if not ctx.watches.remove(request.path, reader, WatcherType(request.type)):
+    if not ctx.watches.remove(request.path, reader, _watcher_type(request)):
         raise KeeperError(Err.NoWatcher, request.path)
 
 

@@ -27,7 +27,6 @@ from zkcompat.acl import AuthFailed, AuthInfo, authenticate
 from zkcompat.constants import (
     NOTIFICATION_XID,
     PING_XID,
-    SET_WATCHES_XID,
     Err,
     EventType,
     KeeperState,
@@ -246,10 +245,10 @@ class ZooKeeperServer:
             self.disconnected(conn)
             return False
         if op == OpCode.auth:
-            return self._auth(conn, R.AuthPacket.decode(payload, offset)[0])
+            return self._auth(conn, xid, R.AuthPacket.decode(payload, offset)[0])
         if op in (OpCode.setWatches, OpCode.setWatches2):
             self._set_watches(conn, REQUEST_RECORDS[op].decode(payload, offset)[0])
-            self._reply(conn, SET_WATCHES_XID, Err.Ok)
+            self._reply(conn, xid, Err.Ok)  # clients send xid -8; the server echoes any
             return True
         if op in _WRITES:
             self._write(conn, xid, op, REQUEST_RECORDS[op].decode(payload, offset)[0])
@@ -284,7 +283,7 @@ class ZooKeeperServer:
         else:
             conn.send(R.frame(R.ReplyHeader, type(body)).encode((header, body)))
 
-    def _auth(self, conn: Connection, packet: Any) -> bool:
+    def _auth(self, conn: Connection, xid: int, packet: Any) -> bool:
         try:
             identities = authenticate(
                 packet.scheme,
@@ -293,11 +292,11 @@ class ZooKeeperServer:
                 remote_address=conn.remote[0],
             )
         except AuthFailed:
-            conn.send(_HEADER_FRAME.encode((R.ReplyHeader(-4, 0, Err.AuthFailed),)))
+            conn.send(_HEADER_FRAME.encode((R.ReplyHeader(xid, 0, Err.AuthFailed),)))
             return False
         for identity in identities:
             conn.identities.add(identity)
-        conn.send(_HEADER_FRAME.encode((R.ReplyHeader(-4, 0, Err.Ok),)))
+        conn.send(_HEADER_FRAME.encode((R.ReplyHeader(xid, 0, Err.Ok),)))
         return True
 
     def _caller(self, conn: Connection) -> Caller:
@@ -331,15 +330,18 @@ class ZooKeeperServer:
         for (op, _), sub in zip(ops, result.results, strict=True):
             if sub.op == OpCode.error:
                 body.append((OpCode.error, int(sub.err), None))
-            else:
+            else:  # a create2 inside a multi is answered as a plain create, as in 3.8
+                op = OpCode.create if op == OpCode.create2 else op
                 body.append((op, Err.Ok, _write_response(op, sub, self.tree, in_multi=True)))
         self._reply(conn, xid, Err.Ok, encode_multi_results(body))
 
     def _multi_read(self, conn: Connection, xid: int, ops: list[tuple[int, Any]]) -> None:
         body = []
         for op, request in ops:
-            try:
-                body.append((op, Err.Ok, reads.READS[op](self, conn, request)))
+            try:  # 3.8 sets no watches for a multiRead's ops, whatever their flag says
+                body.append(
+                    (op, Err.Ok, reads.READS[op](self, conn, request._replace(watch=False)))
+                )
             except KeeperError as error:
                 body.append((OpCode.error, int(error.code), None))
         self._reply(conn, xid, Err.Ok, encode_multi_results(body))

@@ -1,0 +1,53 @@
+"""The order in which Java's hash-based sets iterate, which ZooKeeper's clients can observe.
+
+ZooKeeper keeps a znode's children, a session's ephemerals and a session's identities in
+``HashSet``s and returns them in iteration order, so ``ls``, ``getEphemerals`` and ``whoAmI``
+list them in that order. A ``HashMap`` iterates bucket by bucket, where the bucket of a key is
+``(h ^ h >>> 16) & (capacity - 1)`` for the key's ``hashCode`` ``h``; within a bucket, entries
+keep the order they were inserted in, and a resize splits buckets without reordering. So the
+iteration order is the insertion order, stably sorted by bucket: that is all this module
+computes. (Buckets of eight or more colliding keys turn into trees in Java; not modelled.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+_INT_MASK = 0xFFFFFFFF
+
+
+@lru_cache(maxsize=65536)
+def java_string_hash(text: str) -> int:
+    """``String.hashCode`` (over UTF-16 code units), as an unsigned 32-bit value."""
+    h = 0
+    data = text.encode("utf-16-be", "surrogatepass")
+    for i in range(0, len(data), 2):
+        h = (31 * h + (data[i] << 8 | data[i + 1])) & _INT_MASK
+    return h
+
+
+def table_size(count: int, initial_capacity: int = 16) -> int:
+    """The bucket count of a HashMap that has held ``count`` entries: it doubles whenever the
+    size passes three quarters of the table."""
+    size = 1
+    while size < initial_capacity:
+        size <<= 1
+    while count > size * 3 // 4:
+        size <<= 1
+    return size
+
+
+def hash_set_order(items: Iterable[str], initial_capacity: int = 16) -> list[str]:
+    """``items`` (in insertion order) in the order a Java ``HashSet`` of them iterates."""
+    ordered = list(items)
+    if len(ordered) < 2:
+        return ordered
+    mask = table_size(len(ordered), initial_capacity) - 1
+
+    def bucket(item: str) -> int:
+        h = java_string_hash(item)
+        return (h ^ (h >> 16)) & mask
+
+    ordered.sort(key=bucket)
+    return ordered
