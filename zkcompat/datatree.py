@@ -177,21 +177,29 @@ class AclCache:
     (ZooKeeper's ReferenceCountedACLCache); a list leaves when its last znode does.
 
     :data:`OPEN_ACL_UNSAFE` itself is never stored: it is the ACL of the built-in znodes and of
-    creates whose ACL vector is null, which ZooKeeper keeps outside its cache as id -1. A
-    snapshot writer recognises it by identity and numbers the cached lists in iteration order.
+    creates whose ACL vector is null, which ZooKeeper keeps outside its cache as id -1.
+
+    Each cached list also carries ZooKeeper's id, the one a snapshot writes for it: ids count
+    up from 1 as lists first appear and are never reused, so a freed list leaves a gap. A fresh
+    tree's first list is /zookeeper/config's READ_ACL_UNSAFE, id 1, as in ZooKeeper.
     """
 
-    __slots__ = ("_canonical", "_refs")
+    __slots__ = ("_canonical", "_ids", "_last_id", "_refs")
 
     def __init__(self) -> None:
         self._canonical: dict[AclList, AclList] = {}
         self._refs: dict[AclList, int] = {}
+        self._ids: dict[AclList, int] = {}
+        self._last_id = 0
 
     def intern(self, acl: Iterable[Any] | None) -> AclList:
         if acl is None:
             return OPEN_ACL_UNSAFE
         key = tuple([*acl])  # always a fresh tuple, so OPEN_ACL_UNSAFE never enters the cache
         shared = self._canonical.setdefault(key, key)
+        if shared is key:
+            self._last_id += 1
+            self._ids[key] = self._last_id
         self._refs[shared] = self._refs.get(shared, 0) + 1
         return shared
 
@@ -202,7 +210,33 @@ class AclCache:
         if left:
             self._refs[acl] = left
         else:
-            del self._refs[acl], self._canonical[acl]
+            del self._refs[acl], self._canonical[acl], self._ids[acl]
+
+    def restore(self, acl_id: int, acl: Iterable[Any]) -> AclList:
+        """Take one reference to ``acl`` under the id a snapshot numbered it with, so that
+        writing the tree back keeps ZooKeeper's numbering. Lists a snapshot lists but no znode
+        uses are never restored, which is ZooKeeper's purgeUnused after a load."""
+        key = tuple([*acl])
+        shared = self._canonical.setdefault(key, key)
+        if shared is key:
+            self._ids[key] = acl_id
+        self._refs[shared] = self._refs.get(shared, 0) + 1
+        self._last_id = max(self._last_id, acl_id)
+        return shared
+
+    def reserve_ids(self, last_id: int) -> None:
+        """Number lists interned from now on after ``last_id``: after a load ZooKeeper goes on
+        from the largest id in the snapshot's map, used or not."""
+        self._last_id = max(self._last_id, last_id)
+
+    def acl_id(self, acl: AclList) -> int:
+        """The id a snapshot stores for this znode ACL; -1 for the uncached OPEN_ACL_UNSAFE."""
+        return -1 if acl is OPEN_ACL_UNSAFE else self._ids[acl]
+
+    def numbered(self) -> list[tuple[int, AclList]]:
+        """Every cached list with its id, oldest first."""
+        ids = self._ids
+        return [(ids[acl], acl) for acl in self._canonical]
 
     def references(self, acl: AclList) -> int:
         return self._refs.get(acl, 0)
@@ -282,6 +316,48 @@ class DataTree:
         config.acl = self.acls.intern(READ_ACL_UNSAFE)
         config.aversion = -1
         self._data_size = sum(_size(p, n.data) for p, n in self.nodes.items())
+
+    # --- restoring from a snapshot ----------------------------------------------------------
+
+    @classmethod
+    def empty(cls, *, extended_types: bool = False) -> DataTree:
+        """A tree without a single znode, not even "/": a snapshot holds the built-in znodes
+        with whatever stats and ACLs they had, so a reader starts from nothing."""
+        tree = cls(extended_types=extended_types)
+        tree.nodes.clear()
+        tree.acls = AclCache()
+        tree._data_size = 0
+        return tree
+
+    def restore_node(
+        self, path: str, data: bytes | None, acl: AclList, stat: StatPersisted
+    ) -> DataNode:
+        """Insert one znode exactly as a snapshot recorded it (every StatPersisted field, the
+        ACL already taken from :attr:`acls`), link it under its parent and index it as an
+        ephemeral, container or TTL node, as ZooKeeper's DataTree.deserialize does. Snapshots
+        list a parent before its children, so a missing parent is a broken snapshot and raises
+        ValueError, as does a path listed twice."""
+        if path in self.nodes:
+            raise ValueError(f"znode {path!r} listed twice")
+        node = DataNode(data, acl, stat.czxid, stat.ctime, stat.ephemeralOwner)
+        node.mzxid, node.pzxid, node.mtime = stat.mzxid, stat.pzxid, stat.mtime
+        node.version, node.cversion, node.aversion = stat.version, stat.cversion, stat.aversion
+        if path != "/":
+            parent_path, name = _split(path)
+            parent = self.nodes.get(parent_path)
+            if parent is None:
+                raise ValueError(f"parent {parent_path!r} of {path!r} is missing")
+            kind = ephemeral_kind(stat.ephemeralOwner, self.extended_types)
+            parent.add_child(name)
+            if kind is EphemeralKind.CONTAINER:
+                self._containers.add(path)
+            elif kind is EphemeralKind.TTL:
+                self._ttls.add(path)
+            elif kind is EphemeralKind.SESSION:
+                self._ephemerals.setdefault(stat.ephemeralOwner, {})[path] = None
+        self.nodes[path] = node
+        self._data_size += _size(path, data)
+        return node
 
     # --- reads -------------------------------------------------------------------------------
 
