@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 
 import uvloop
@@ -32,23 +33,52 @@ class StandaloneServer:
         max_client_cnxns: int = 60,
         four_letter_whitelist: tuple[str, ...] = ("srvr",),
         config_lines: tuple[str, ...] = (),
+        data_dir: str | None = None,
+        data_log_dir: str | None = None,
     ) -> None:
         self.server = ZooKeeperServer(settings)
         self.host = host
         self.requested_port = port
         words = FourLetterWords(
-            self.server, four_letter_whitelist, lambda: self.client_port.connections, config_lines
+            self.server,
+            four_letter_whitelist,
+            lambda: self.client_port.connections,
+            config_lines,
+            data_dir=data_dir,
+            data_log_dir=data_log_dir,
         )
         self.client_port = ClientPort(
             self.server, max_buffer=max_buffer, max_per_ip=max_client_cnxns, words=words
         )
         self.port = 0
         self._reaper: asyncio.Task[None]
+        self._max_client_cnxns = max_client_cnxns
+        self._data_dirs = (data_dir, data_log_dir or data_dir)
 
     async def start(self) -> int:
         self.port = await self.client_port.start(self.host, self.requested_port)
+        words = self.client_port.words
+        if not words.config_lines:  # not from a zoo.cfg: conf reports what this server runs
+            words.config_lines = self._conf_lines()
         self._reaper = asyncio.create_task(self._reap())
         return self.port
+
+    def _conf_lines(self) -> list[str]:
+        """conf's lines in ZooKeeper's order (a server with no data directory shows none)."""
+        settings = self.server.settings
+        data_dir, log_dir = (os.path.join(d, "version-2") if d else "" for d in self._data_dirs)
+        return [
+            f"clientPort={self.port}",
+            "secureClientPort=-1",
+            f"dataDir={data_dir}",
+            f"dataLogDir={log_dir}",
+            f"tickTime={settings.tick_time}",
+            f"maxClientCnxns={self._max_client_cnxns}",
+            f"minSessionTimeout={settings.min_session_timeout}",
+            f"maxSessionTimeout={settings.max_session_timeout}",
+            "clientPortListenBacklog=-1",
+            "serverId=0",
+        ]
 
     async def _reap(self) -> None:
         interval = self.server.settings.container_check_interval_ms / 1000

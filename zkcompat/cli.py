@@ -45,6 +45,8 @@ def build_server(config: ServerConfig) -> StandaloneServer:
         max_client_cnxns=config.max_client_cnxns,
         four_letter_whitelist=tuple(config.four_letter_words),
         config_lines=_conf_lines(config),
+        data_dir=config.data_dir,
+        data_log_dir=config.data_log_dir,
     )
 
 
@@ -53,8 +55,8 @@ def _conf_lines(config: ServerConfig) -> tuple[str, ...]:
     return (
         f"clientPort={config.client_port}",
         f"secureClientPort={config.secure_client_port or -1}",
-        f"dataDir={os.path.join(config.data_dir, 'version-2')}",
-        f"dataLogDir={os.path.join(config.data_log_dir, 'version-2')}",
+        f"dataDir={_absolute(config.data_dir, 'version-2')}",
+        f"dataLogDir={_absolute(config.data_log_dir, 'version-2')}",
         f"tickTime={config.tick_time}",
         f"maxClientCnxns={config.max_client_cnxns}",
         f"minSessionTimeout={config.effective_min_session_timeout}",
@@ -62,6 +64,11 @@ def _conf_lines(config: ServerConfig) -> tuple[str, ...]:
         f"clientPortListenBacklog={config.client_port_listen_backlog}",
         "serverId=0",
     )
+
+
+def _absolute(directory: str, child: str) -> str:
+    """File.getAbsolutePath: relative to the working directory, not normalised."""
+    return os.path.join(os.getcwd(), directory, child)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,9 +15,10 @@ fires them), and quota bookkeeping under ``/zookeeper/quota``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from jute.records import (
@@ -391,6 +392,11 @@ class DataTree:
 
     def ephemerals(self, session_id: int) -> list[str]:
         return list(self._ephemerals.get(session_id, ()))
+
+    def ephemerals_by_session(self) -> Mapping[int, Iterable[str]]:
+        """Every session's ephemeral paths, read-only. A session whose ephemerals were all
+        deleted keeps an empty entry until it closes, as in ZooKeeper (``dump`` shows it)."""
+        return MappingProxyType(self._ephemerals)
 
     def containers(self) -> frozenset[str]:
         return frozenset(self._containers)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter, deque
 
 from jute import FrameReader, JuteError
 from jute import records as R
 from zkcompat.acl import AuthInfo, ip_identity
-from zkcompat.constants import Err
+from zkcompat.constants import Err, OpCode
 from zkcompat.fourletter import COMMANDS, FourLetterWords
 from zkcompat.server import ZooKeeperServer
 
@@ -27,6 +28,16 @@ _MARSHALLING_FRAME = R.frame(R.ReplyHeader)
 # Replies queued for one connection beyond this many bytes are written at once, so that a
 # client that stops reading is noticed (pause_writing) before a whole batch is answered.
 _FLUSH_AT = 1 << 20
+
+_monotonic = time.monotonic
+
+# A reply later than this after its request arrived has a latency of at least 1 ms, the unit
+# ZooKeeper counts in; quicker ones (nearly all) count as 0 ms and cost no arithmetic.
+_ONE_MS = 0.001
+
+# ZooKeeper writes a four-letter answer in chunks of this many characters and counts each
+# chunk as a packet sent.
+_ANSWER_CHUNK = 8192
 
 
 class ClientConnection(asyncio.Protocol):
@@ -48,6 +59,27 @@ class ClientConnection(asyncio.Protocol):
         self.outbox_size = 0
         self.inbox: deque[bytes] = deque()
         self.writing_paused = False
+        # Statistics for cons/stat/crst/mntr, as ZooKeeper's ServerCnxn keeps them. Counters
+        # are cumulative; crst records a base to subtract instead of zeroing them, so the
+        # server's totals (which srst resets on its own) are sums over connections.
+        now = _monotonic()
+        self.established_at = time.time()
+        self.four_letter_word = False
+        self.bytes_received = 0
+        self.received_at = now  # when the last chunk arrived: its requests' start time
+        self.slow_after = now + _ONE_MS
+        self.responses = 0
+        self.last_op: int | None = None  # ZooKeeper prints "null" until the first reply
+        self.last_cxid = 0
+        self.last_zxid = 0
+        self.last_response = 0.0
+        self.last_slow = 0.0  # when the last reply of at least 1 ms went out, and its latency:
+        self.last_latency = 0
+        self.slow_count = 0
+        self.slow_total = 0
+        self.min_latency: int | None = 0  # None after crst: no reply since
+        self.max_latency = 0
+        self.stats_base = (0, 0, 0)  # packets received, packets sent, replies at the last crst
 
     # asyncio callbacks ----------------------------------------------------------------------
 
@@ -66,8 +98,12 @@ class ClientConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closed:
             return
+        now = _monotonic()
+        self.received_at = now
+        self.slow_after = now + _ONE_MS
         if not self.established and self.packets_received == 0 and self._four_letter(data):
             return
+        self.bytes_received += len(data)
         try:
             frames = self.reader.feed(data)
         except JuteError as error:
@@ -135,6 +171,54 @@ class ClientConnection(asyncio.Protocol):
             self.closed = True
             self.transport.close()
 
+    def answered(self, xid: int, zxid: int) -> None:
+        """Count one reply as ZooKeeper's ``updateStatsForResponse`` does. On every request's
+        path: keep it to a clock read and a few stores."""
+        now = _monotonic()
+        self.last_response = now
+        self.last_zxid = zxid
+        if xid >= 0:  # pings and setWatches keep the last real cxid
+            self.last_cxid = xid
+        self.responses += 1
+        if now >= self.slow_after:
+            self._slow_reply(now)
+
+    def _slow_reply(self, now: float) -> None:
+        latency = int((now - self.received_at) * 1000)
+        if latency <= 0:
+            return
+        self.last_slow = now
+        self.last_latency = latency
+        self.slow_count += 1
+        self.slow_total += latency
+        if self.min_latency is None or latency < self.min_latency:
+            self.min_latency = latency
+        self.max_latency = max(self.max_latency, latency)
+        self.port.words.latency.add(latency)
+
+    def reset_stats(self) -> None:
+        """crst: ZooKeeper's ``ServerCnxn.resetStats``."""
+        self.stats_base = (self.packets_received, self.packets_sent, self.responses)
+        self.last_op = OpCode.error  # printed as "NA"
+        self.last_cxid = -1
+        self.last_zxid = -1
+        self.last_response = 0.0
+        self.last_slow = 0.0
+        self.last_latency = 0
+        self.slow_count = 0
+        self.slow_total = 0
+        self.min_latency = None
+        self.max_latency = 0
+
+    def interest_ops(self) -> int:
+        """What ZooKeeper's selector would wait for: 1 to read, 4 to write, 0 for a socket
+        answering a four-letter word."""
+        if self.four_letter_word or self.closed or self.transport is None:
+            return 0
+        reading = 0 if self.writing_paused else 1
+        writing = 4 if self.outbox or self.transport.get_write_buffer_size() else 0
+        return reading | writing
+
     # internals ------------------------------------------------------------------------------
 
     def _four_letter(self, data: bytes) -> bool:
@@ -142,9 +226,13 @@ class ClientConnection(asyncio.Protocol):
         word = data[:4].decode("ascii", "replace")
         if len(data) < 4 or word not in COMMANDS:
             return False
-        self.send(self.port.words.answer(word).encode())
-        self.flush()
+        self.four_letter_word = True
+        self.packets_received += 1
+        self.bytes_received += 4
+        answer = self.port.words.answer(word, data[4:]).encode()
         if self.transport is not None:
+            self.transport.write(answer)
+            self.packets_sent += -(-len(answer) // _ANSWER_CHUNK)
             self.transport.write_eof() if self.transport.can_write_eof() else None
         self.close()
         return True
@@ -163,6 +251,9 @@ class ClientConnection(asyncio.Protocol):
         if not self.server.connect(self, request, old_client):
             return False
         self.established = True
+        if request.sessionId == 0:  # ZooKeeper counts the createSession reply, "SESS"
+            self.last_op = OpCode.createSession
+            self.answered(0, self.server.tree.last_processed_zxid)
         return True
 
     def _request(self, payload: bytes) -> bool:
@@ -174,8 +265,10 @@ class ClientConnection(asyncio.Protocol):
                 return False
             log.warning("Malformed request from %s:%d: %s", *self.remote, error)
             xid = int.from_bytes(payload[:4], "big", signed=True)
-            header = R.ReplyHeader(xid, self.server.tree.last_processed_zxid, Err.MarshallingError)
+            zxid = self.server.tree.last_processed_zxid
+            header = R.ReplyHeader(xid, zxid, Err.MarshallingError)
             self.send(_MARSHALLING_FRAME.encode((header,)))
+            self.answered(xid, zxid)
             return True
         except Exception:
             # A bug of ours must cost this one connection, never the server.
@@ -226,6 +319,7 @@ class ClientPort:
     def forget(self, conn: ClientConnection) -> None:
         if conn in self.connections:
             self.connections.discard(conn)
+            self.words.retire(conn)
             ip = conn.remote[0]
             self._per_ip[ip] -= 1
             if self._per_ip[ip] <= 0:

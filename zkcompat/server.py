@@ -75,10 +75,14 @@ class Connection(Protocol):
     session_id: int
     identities: AuthInfo
     remote: tuple[str, int]
+    last_op: int | None  # for cons: the opcode of the last request answered
 
     def send(self, data: bytes) -> None: ...
 
     def close(self) -> None: ...
+
+    def answered(self, xid: int, zxid: int) -> None:
+        """A reply went out (for cons and the latency figures of srvr and mntr)."""
 
 
 @dataclass(frozen=True)
@@ -234,11 +238,13 @@ class ZooKeeperServer:
             self._reply(conn, xid, Err.SessionExpired)
             return False
         if op == OpCode.ping:
-            conn.send(
-                _HEADER_FRAME.encode((R.ReplyHeader(PING_XID, self.tree.last_processed_zxid, 0),))
-            )
+            zxid = self.tree.last_processed_zxid
+            conn.send(_HEADER_FRAME.encode((R.ReplyHeader(PING_XID, zxid, 0),)))
+            conn.last_op = op
+            conn.answered(PING_XID, zxid)
             return True
         if op == OpCode.closeSession:
+            conn.last_op = op
             result = self._close_session(session_id, xid)
             self._deliver(result)
             self._reply(conn, xid, Err.Ok)
@@ -246,6 +252,7 @@ class ZooKeeperServer:
             return False
         if op == OpCode.auth:
             return self._auth(conn, xid, R.AuthPacket.decode(payload, offset)[0])
+        conn.last_op = op  # auth replies, like ZooKeeper's, leave the connection's stats alone
         if op in (OpCode.setWatches, OpCode.setWatches2):
             self._set_watches(conn, REQUEST_RECORDS[op].decode(payload, offset)[0])
             self._reply(conn, xid, Err.Ok)  # clients send xid -8; the server echoes any
@@ -274,7 +281,9 @@ class ZooKeeperServer:
     def _reply(
         self, conn: Connection, xid: int, err: int, body: Any = None, zxid: int | None = None
     ) -> None:
-        header = R.ReplyHeader(xid, self.tree.last_processed_zxid if zxid is None else zxid, err)
+        if zxid is None:
+            zxid = self.tree.last_processed_zxid
+        header = R.ReplyHeader(xid, zxid, err)
         if body is None:
             conn.send(_HEADER_FRAME.encode((header,)))
         elif isinstance(body, bytes):
@@ -282,6 +291,7 @@ class ZooKeeperServer:
             conn.send(len(payload).to_bytes(4, "big") + payload)
         else:
             conn.send(R.frame(R.ReplyHeader, type(body)).encode((header, body)))
+        conn.answered(xid, zxid)
 
     def _auth(self, conn: Connection, xid: int, packet: Any) -> bool:
         try:
@@ -318,6 +328,7 @@ class ZooKeeperServer:
         result = self._commit(R.TxnHeader(conn.session_id, xid, 0, 0, txn_type), txn)
         self._deliver(result)
         if result.err != Err.Ok:
+            conn.last_op = OpCode.error  # cons shows an error txn's request as "NA"
             self._reply(conn, xid, result.err)
         else:
             self._reply(conn, xid, Err.Ok, _write_response(op, result, self.tree, in_multi=False))
