@@ -109,7 +109,7 @@ def _java_digit(ch: str, radix: int) -> int:
     return value if 0 <= value < radix else -1
 
 
-def _java_parse_int(text: str, radix: int = 10) -> int | None:
+def java_parse_int(text: str, radix: int = 10) -> int | None:
     """``Integer.parseInt``, or None where Java throws: a sign, then digits, within 32 bits.
 
     Python's ``int()`` would also take spaces and underscores, which ZooKeeper refuses.
@@ -211,7 +211,7 @@ def _v4_bytes(addr: str) -> bytes | None:
         return None
     octets = []
     for part in parts:
-        value = _java_parse_int(part)
+        value = java_parse_int(part)
         if value is None or not 0 <= value <= 255:
             return None
         octets.append(value)
@@ -223,7 +223,7 @@ def _v6_segments(text: str) -> list[int] | None:
     for segment in text.split(":") if text else ():
         if not segment or len(segment) > 4:
             return None
-        value = _java_parse_int(segment, 16)
+        value = java_parse_int(segment, 16)
         if value is None:
             return None
         values.append(value & 0xFFFF)  # "-1" parses in Java and lands as ffff
@@ -265,7 +265,7 @@ def _ip_expression(acl_id: str, ipv6: bool) -> tuple[bytes, int] | None:
         return None
     bits = len(raw) * 8
     if slash:
-        parsed = _java_parse_int(bits_text)
+        parsed = java_parse_int(bits_text)
         if parsed is None or not 0 <= parsed <= bits:
             return None
         bits = parsed

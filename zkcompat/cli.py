@@ -14,6 +14,7 @@ import tempfile
 
 from zkcompat.app import StandaloneServer, run
 from zkcompat.config import ConfigError, ServerConfig, load_config
+from zkcompat.sasl import JaasConfigError, auth_providers, sasl_config_from_properties
 from zkcompat.server import ServerSettings
 
 log = logging.getLogger("zkcompat")
@@ -36,6 +37,8 @@ def build_server(config: ServerConfig) -> StandaloneServer:
         super_digest=config.super_digest,
         reconfig_enabled=config.reconfig_enabled,
         container_check_interval_ms=config.container_check_interval_ms,
+        sasl=sasl_config_from_properties(config.properties),
+        auth_providers=auth_providers(config.properties),
     )
     return StandaloneServer(
         settings,
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config, args.defines, default_data_dir=DEFAULT_DATA_DIR)
         server = build_server(config)
-    except ConfigError as error:
+    except (ConfigError, JaasConfigError) as error:
         print(f"zkcompat: invalid configuration: {error}", file=sys.stderr)
         return 2
     os.makedirs(config.data_dir, exist_ok=True)

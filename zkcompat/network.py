@@ -19,6 +19,7 @@ from jute import records as R
 from zkcompat.acl import AuthInfo, ip_identity
 from zkcompat.constants import Err, OpCode
 from zkcompat.fourletter import COMMANDS, FourLetterWords
+from zkcompat.sasl import DigestMd5Server
 from zkcompat.server import ZooKeeperServer
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class ClientConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.session_id = 0
         self.identities = AuthInfo()
+        self.sasl: DigestMd5Server | None = None  # a SASL login under way or done
         self.remote = ("?", 0)
         self.established = False
         self.closed = False

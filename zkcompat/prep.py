@@ -13,8 +13,8 @@ error txn in its place, which consumes a zxid exactly as in ZooKeeper.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jute.records import (
@@ -29,7 +29,7 @@ from jute.records import (
     SetDataTxn,
     Txn,
 )
-from zkcompat.acl import InvalidACL, check_acl, fixup_acl
+from zkcompat.acl import DEFAULT_PROVIDERS, AuthProvider, InvalidACL, check_acl, fixup_acl
 from zkcompat.constants import CreateMode, Err, OpCode, Perms
 from zkcompat.datatree import (
     CONTAINER_OWNER,
@@ -99,6 +99,7 @@ class PendingView:
 class PrepSettings:
     extended_types: bool = False
     skip_acl: bool = False
+    providers: Mapping[str, AuthProvider] = field(default_factory=lambda: DEFAULT_PROVIDERS)
 
 
 class Prep:
@@ -146,7 +147,13 @@ class Prep:
     # --- checks shared by several writes ----------------------------------------------------
 
     def _check_acl(self, acl: tuple, perm: Perms, caller: Caller) -> None:
-        if not check_acl(acl, int(perm), caller.identities, skip_acl=self.settings.skip_acl):
+        if not check_acl(
+            acl,
+            int(perm),
+            caller.identities,
+            skip_acl=self.settings.skip_acl,
+            providers=self.settings.providers,
+        ):
             raise KeeperError(Err.NoAuth)
 
     @staticmethod
@@ -156,10 +163,9 @@ class Prep:
         except InvalidPath as error:
             raise KeeperError(Err.BadArguments, path) from error
 
-    @staticmethod
-    def _fixup(path: str, caller: Caller, acl: Any) -> list:
+    def _fixup(self, path: str, caller: Caller, acl: Any) -> list:
         try:
-            return fixup_acl(path, caller.identities, acl)
+            return fixup_acl(path, caller.identities, acl, providers=self.settings.providers)
         except InvalidACL as error:
             raise KeeperError(Err.InvalidACL, path) from error
 

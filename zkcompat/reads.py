@@ -9,11 +9,11 @@ without ADMIN.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from jute import records as R
-from zkcompat.acl import AuthInfo, check_acl, client_info, redact_acl
+from zkcompat.acl import AuthInfo, AuthProvider, check_acl, client_info, redact_acl
 from zkcompat.constants import AddWatchMode, Err, OpCode, Perms, WatcherType
 from zkcompat.datatree import DataNode, DataTree
 from zkcompat.errors import KeeperError
@@ -36,13 +36,16 @@ class ReadContext(Protocol):
     tree: DataTree
     watches: WatchManager
     skip_acl: bool
+    providers: Mapping[str, AuthProvider]
 
 
 def _node(ctx: ReadContext, path: str, perm: int, reader: Reader) -> DataNode:
     node = ctx.tree.get(path)
     if node is None:
         raise KeeperError(Err.NoNode, path)
-    if not check_acl(node.acl, perm, reader.identities, skip_acl=ctx.skip_acl):
+    if not check_acl(
+        node.acl, perm, reader.identities, skip_acl=ctx.skip_acl, providers=ctx.providers
+    ):
         raise KeeperError(Err.NoAuth, path)
     return node
 
@@ -94,7 +97,9 @@ def get_all_children_number(ctx: ReadContext, reader: Reader, request: Any) -> A
 def get_acl(ctx: ReadContext, reader: Reader, request: Any) -> Any:
     node = _node(ctx, request.path, _READ | _ADMIN, reader)
     acl = list(node.acl)
-    if not check_acl(node.acl, _ADMIN, reader.identities, skip_acl=ctx.skip_acl):
+    if not check_acl(
+        node.acl, _ADMIN, reader.identities, skip_acl=ctx.skip_acl, providers=ctx.providers
+    ):
         acl = redact_acl(acl)
     return R.GetACLResponse(acl, _stat(ctx, node))
 
@@ -112,7 +117,7 @@ def get_ephemerals(ctx: ReadContext, reader: Reader, request: Any) -> Any:
 
 
 def who_am_i(ctx: ReadContext, reader: Reader, request: Any) -> Any:
-    return R.WhoAmIResponse(client_info(reader.identities))
+    return R.WhoAmIResponse(client_info(reader.identities, providers=ctx.providers))
 
 
 def add_watch(ctx: ReadContext, reader: Reader, request: Any) -> Any:

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from jute import records as R
 from zkcompat import reads
-from zkcompat.acl import AuthFailed, AuthInfo, authenticate
+from zkcompat.acl import DEFAULT_PROVIDERS, AuthFailed, AuthInfo, AuthProvider, authenticate
 from zkcompat.constants import (
     NOTIFICATION_XID,
     PING_XID,
@@ -42,6 +42,7 @@ from zkcompat.requests import (
     decode_multi,
     encode_multi_results,
 )
+from zkcompat.sasl import DigestMd5Server, SaslConfig, SaslFailed
 from zkcompat.sessions import PASSWORD_LENGTH, SessionTracker, session_password
 from zkcompat.watches import WatchManager
 
@@ -51,6 +52,7 @@ _NOTIFICATION = R.ReplyHeader(NOTIFICATION_XID, -1, Err.Ok)
 _EVENT_FRAME = R.frame(R.ReplyHeader, R.WatcherEvent)
 _CONNECT_FRAME = R.frame(R.ConnectResponse)
 _HEADER_FRAME = R.frame(R.ReplyHeader)
+_SASL_FRAME = R.frame(R.ReplyHeader, R.SetSASLResponse)
 _REJECTED = R.ConnectResponse(0, 0, 0, bytes(PASSWORD_LENGTH), False)
 
 _WRITES = frozenset(
@@ -75,6 +77,7 @@ class Connection(Protocol):
     session_id: int
     identities: AuthInfo
     remote: tuple[str, int]
+    sasl: DigestMd5Server | None
     last_op: int | None  # for cons: the opcode of the last request answered
 
     def send(self, data: bytes) -> None: ...
@@ -96,6 +99,8 @@ class ServerSettings:
     reconfig_enabled: bool = False
     container_check_interval_ms: int = 60000
     container_max_never_used_ms: int = 0
+    sasl: SaslConfig | None = None
+    auth_providers: Mapping[str, AuthProvider] = field(default_factory=lambda: DEFAULT_PROVIDERS)
 
 
 class ZooKeeperServer:
@@ -105,11 +110,15 @@ class ZooKeeperServer:
         self.settings = settings
         self._clock = clock
         self.tree = DataTree(extended_types=settings.extended_types)
-        self.prep = Prep(self.tree, PrepSettings(settings.extended_types, settings.skip_acl))
+        self.prep = Prep(
+            self.tree,
+            PrepSettings(settings.extended_types, settings.skip_acl, settings.auth_providers),
+        )
         self.watches = WatchManager()
         self.sessions = SessionTracker(settings.tick_time, 0, self._now())
         self.connections: dict[int, Connection] = {}
         self.skip_acl = settings.skip_acl
+        self.providers = settings.auth_providers
         self.zxid = 0
 
     def _now(self) -> int:
@@ -253,6 +262,8 @@ class ZooKeeperServer:
         if op == OpCode.auth:
             return self._auth(conn, xid, R.AuthPacket.decode(payload, offset)[0])
         conn.last_op = op  # auth replies, like ZooKeeper's, leave the connection's stats alone
+        if op == OpCode.sasl:
+            return self._sasl(conn, xid, R.GetSASLRequest.decode(payload, offset)[0])
         if op in (OpCode.setWatches, OpCode.setWatches2):
             self._set_watches(conn, REQUEST_RECORDS[op].decode(payload, offset)[0])
             self._reply(conn, xid, Err.Ok)  # clients send xid -8; the server echoes any
@@ -300,6 +311,7 @@ class ZooKeeperServer:
                 packet.auth,
                 self.settings.super_digest,
                 remote_address=conn.remote[0],
+                providers=self.providers,
             )
         except AuthFailed:
             conn.send(_HEADER_FRAME.encode((R.ReplyHeader(xid, 0, Err.AuthFailed),)))
@@ -308,6 +320,33 @@ class ZooKeeperServer:
             conn.identities.add(identity)
         conn.send(_HEADER_FRAME.encode((R.ReplyHeader(xid, 0, Err.Ok),)))
         return True
+
+    def _sasl(self, conn: Connection, xid: int, request: Any) -> bool:
+        """One step of a SASL login (DIGEST-MD5 against the JAAS ``Server`` section). Replies
+        carry zxid 0, as in ZooKeeper; a failed login is answered AuthFailed and closed. With
+        SASL not configured every step is answered Ok with a null token."""
+        config = self.settings.sasl
+        if config is None:
+            self._send_sasl(conn, xid, Err.Ok, None)
+            return True
+        if conn.sasl is None:
+            conn.sasl = config.new_server()
+        try:
+            token, complete = conn.sasl.step(request.token or b"")
+        except SaslFailed as failure:
+            log.warning("SASL authentication failed from %s: %s", conn.remote[0], failure)
+            if failure.reply:
+                self._send_sasl(conn, xid, Err.AuthFailed, None)
+            return False
+        if complete:
+            for identity in config.identities(conn.sasl.authorization_id):
+                conn.identities.add(identity)
+        self._send_sasl(conn, xid, Err.Ok, token)
+        return True
+
+    @staticmethod
+    def _send_sasl(conn: Connection, xid: int, err: int, token: bytes | None) -> None:
+        conn.send(_SASL_FRAME.encode((R.ReplyHeader(xid, 0, err), R.SetSASLResponse(token))))
 
     def _caller(self, conn: Connection) -> Caller:
         return Caller(conn.session_id, conn.identities)
