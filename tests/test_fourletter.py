@@ -165,12 +165,15 @@ def test_latencies_of_a_millisecond_or_more(server) -> None:
         line = word(server, "cons").split("\n")[0]
         found = re.search(r",llat=(\d+),minlat=(\d+),avglat=(\d+),maxlat=(\d+)\)$", line)
         assert found is not None, line
-        latency = int(found.group(1))
+        latency, low, average, high = map(int, found.groups())
         assert latency >= 6
-        # ZooKeeper's minlat starts at 0 and stays there until a crst; the SESS reply was 0 ms.
-        assert found.groups()[1:] == ("0", str(latency // 2), str(latency))
-        average = _java_double(latency / 2)
-        assert f"Latency min/avg/max: 0/{average}/{latency}\n" in word(server, "srvr")
+        # ZooKeeper's minlat starts at 0 and stays there until a crst. The average covers the
+        # session's earlier reply too, whose latency depends on the machine's load.
+        assert low == 0
+        assert latency // 2 <= average <= max(latency, high)
+        assert high >= latency
+        srvr = word(server, "srvr")
+        assert re.search(rf"Latency min/avg/max: 0/[0-9.E-]+/{high}\n", srvr), srvr
         word(server, "crst")
         client.request(2, OpCode.exists, R.ExistsRequest("/", False))
         line = word(server, "cons").split("\n")[0]

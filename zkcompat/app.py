@@ -16,6 +16,7 @@ import uvloop
 from zkcompat.fourletter import FourLetterWords
 from zkcompat.network import ClientPort
 from zkcompat.server import ServerSettings, ZooKeeperServer
+from zkcompat.storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,9 @@ class StandaloneServer:
         config_lines: tuple[str, ...] = (),
         data_dir: str | None = None,
         data_log_dir: str | None = None,
+        database: Database | None = None,
     ) -> None:
-        self.server = ZooKeeperServer(settings)
+        self.server = ZooKeeperServer(settings, database=database)
         self.host = host
         self.requested_port = port
         words = FourLetterWords(
@@ -87,8 +89,12 @@ class StandaloneServer:
             self.server.reap()
 
     async def stop(self) -> None:
+        """Stop taking requests, then let the txn log finish what it was syncing."""
         self._reaper.cancel()
         await self.client_port.stop()
+        self.server.committer.close()
+        if self.server.database is not None:
+            await self.server.database.close()
 
 
 async def serve_forever(server: StandaloneServer) -> None:

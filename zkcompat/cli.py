@@ -16,6 +16,7 @@ from zkcompat.app import StandaloneServer, run
 from zkcompat.config import ConfigError, ServerConfig, load_config
 from zkcompat.sasl import JaasConfigError, auth_providers, sasl_config_from_properties
 from zkcompat.server import ServerSettings
+from zkcompat.storage.database import Database
 
 log = logging.getLogger("zkcompat")
 
@@ -50,6 +51,13 @@ def build_server(config: ServerConfig) -> StandaloneServer:
         config_lines=_conf_lines(config),
         data_dir=config.data_dir,
         data_log_dir=config.data_log_dir,
+        database=Database(
+            config.data_dir,
+            config.data_log_dir,
+            snap_count=config.snap_count,
+            pre_alloc_size=config.pre_alloc_size_bytes,
+            force_sync=config.force_sync,
+        ),
     )
 
 

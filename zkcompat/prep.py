@@ -67,15 +67,28 @@ class Caller:
 
 
 class PendingView:
-    """The tree with the effects of prepped-but-unapplied txns laid over it."""
+    """The tree with the effects of prepped-but-unapplied txns laid over it.
+
+    Each change is tagged with the zxid of the txn that makes it; once the tree has applied
+    that zxid the change is dropped, unless a later txn has replaced it.
+    """
 
     def __init__(self, tree: DataTree) -> None:
         self.tree = tree
-        self.changes: dict[str, NodeRecord | None] = {}
+        self.changes: dict[str, tuple[int, NodeRecord | None]] = {}
+        self.zxid = 0  # the zxid of the txn being prepped
+
+    def put(self, path: str, record: NodeRecord | None) -> None:
+        self.changes[path] = (self.zxid, record)
+
+    def applied(self, zxid: int) -> None:
+        if self.changes:
+            self.changes = {p: c for p, c in self.changes.items() if c[0] > zxid}
 
     def get(self, path: str) -> NodeRecord | None:
-        if path in self.changes:
-            return self.changes[path]
+        change = self.changes.get(path)
+        if change is not None:
+            return change[1]
         node = self.tree.get(path)
         if node is None:
             return None
@@ -110,18 +123,16 @@ class Prep:
         self.settings = settings
         self.view = PendingView(tree)
 
-    def txn(self, op: int, request: Any, caller: Caller) -> tuple[int, Any]:
-        """The txn type and record for one write; raises KeeperError if a check fails.
-
-        The pending view is left holding this write's effects; :meth:`applied` drops them
-        once the tree has caught up.
-        """
+    def txn(self, op: int, request: Any, caller: Caller, zxid: int) -> tuple[int, Any]:
+        """The txn type and record for one write with ``zxid``; raises KeeperError if a check
+        fails. The pending view holds the write's effects until :meth:`applied` (``zxid``)."""
         handler = _HANDLERS.get(op)
         if handler is None:
             raise KeeperError(Err.Unimplemented)
+        self.view.zxid = zxid
         return handler(self, op, request, caller)
 
-    def multi(self, ops: Sequence[tuple[int, Any]], caller: Caller) -> Any:
+    def multi(self, ops: Sequence[tuple[int, Any]], caller: Caller, zxid: int) -> Any:
         """A MultiTxn: each op's txn, or, from the first failing op on, error txns (that op's
         code, then RuntimeInconsistency), with the view rolled back to before the multi."""
         saved = dict(self.view.changes)
@@ -132,7 +143,7 @@ class Prep:
                 txns.append(Txn(OpCode.error, ErrorTxn(Err.RuntimeInconsistency).encode()))
                 continue
             try:
-                txn_type, record = self.txn(op, request, caller)
+                txn_type, record = self.txn(op, request, caller, zxid)
             except KeeperError as error:
                 failed = True
                 self.view.changes = saved
@@ -140,9 +151,9 @@ class Prep:
             txns.append(Txn(txn_type, record.encode()))
         return MultiTxn(txns)
 
-    def applied(self) -> None:
-        """Every prepped txn has reached the tree: the view is the tree again."""
-        self.view.changes.clear()
+    def applied(self, zxid: int) -> None:
+        """The tree has applied every txn up to ``zxid``."""
+        self.view.applied(zxid)
 
     # --- checks shared by several writes ----------------------------------------------------
 
@@ -226,11 +237,10 @@ class Prep:
             owner = ttl_owner(ttl)
         else:
             owner = caller.session_id if mode.ephemeral else 0
-        changes = self.view.changes
-        changes[parent_path] = replace(
-            parent, cversion=cversion, child_count=parent.child_count + 1
+        self.view.put(
+            parent_path, replace(parent, cversion=cversion, child_count=parent.child_count + 1)
         )
-        changes[path] = NodeRecord(0, 0, 0, owner, 0, tuple(acl))
+        self.view.put(path, NodeRecord(0, 0, 0, owner, 0, tuple(acl)))
         return op, txn
 
     def _delete(self, op: int, request: Any, caller: Caller) -> tuple[int, Any]:
@@ -244,8 +254,8 @@ class Prep:
         self._next_version(node.version, request.version, path)
         if node.child_count > 0:
             raise KeeperError(Err.NotEmpty, path)
-        self.view.changes[parent_path] = replace(parent, child_count=parent.child_count - 1)
-        self.view.changes[path] = None
+        self.view.put(parent_path, replace(parent, child_count=parent.child_count - 1))
+        self.view.put(path, None)
         return op, DeleteTxn(path)
 
     def _set_data(self, op: int, request: Any, caller: Caller) -> tuple[int, Any]:
@@ -254,7 +264,7 @@ class Prep:
         node = self.view.require(path)
         self._check_acl(node.acl, Perms.WRITE, caller)
         version = self._next_version(node.version, request.version, path)
-        self.view.changes[path] = replace(node, version=version)
+        self.view.put(path, replace(node, version=version))
         return op, SetDataTxn(path, request.data, version)
 
     def _set_acl(self, op: int, request: Any, caller: Caller) -> tuple[int, Any]:
@@ -264,7 +274,7 @@ class Prep:
         node = self.view.require(path)
         self._check_acl(node.acl, Perms.ADMIN, caller)
         aversion = self._next_version(node.aversion, request.version, path)
-        self.view.changes[path] = replace(node, aversion=aversion, acl=tuple(acl))
+        self.view.put(path, replace(node, aversion=aversion, acl=tuple(acl)))
         return op, SetACLTxn(path, acl, aversion)
 
     def _check(self, op: int, request: Any, caller: Caller) -> tuple[int, Any]:

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from jute import records as R
 from zkcompat import reads
 from zkcompat.acl import DEFAULT_PROVIDERS, AuthFailed, AuthInfo, AuthProvider, authenticate
+from zkcompat.commit import Committer
 from zkcompat.constants import (
     NOTIFICATION_XID,
     PING_XID,
@@ -44,6 +47,7 @@ from zkcompat.requests import (
 )
 from zkcompat.sasl import DigestMd5Server, SaslConfig, SaslFailed
 from zkcompat.sessions import PASSWORD_LENGTH, SessionTracker, session_password
+from zkcompat.storage.database import Database
 from zkcompat.watches import WatchManager
 
 log = logging.getLogger(__name__)
@@ -106,20 +110,33 @@ class ServerSettings:
 class ZooKeeperServer:
     """One standalone server's state and request handling; see the module docstring."""
 
-    def __init__(self, settings: ServerSettings, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        settings: ServerSettings,
+        clock: Callable[[], float] = time.time,
+        database: Database | None = None,
+    ) -> None:
         self.settings = settings
         self._clock = clock
-        self.tree = DataTree(extended_types=settings.extended_types)
+        self.database = database
+        if database is None:
+            self.tree = DataTree(extended_types=settings.extended_types)
+        else:
+            self.tree = database.load(extended_types=settings.extended_types)
         self.prep = Prep(
             self.tree,
             PrepSettings(settings.extended_types, settings.skip_acl, settings.auth_providers),
         )
         self.watches = WatchManager()
         self.sessions = SessionTracker(settings.tick_time, 0, self._now())
+        for session_id, timeout in self.tree.sessions.items():  # restored: a fresh deadline
+            self.sessions.add(session_id, timeout, self._now())
         self.connections: dict[int, Connection] = {}
         self.skip_acl = settings.skip_acl
         self.providers = settings.auth_providers
-        self.zxid = 0
+        self.zxid = self.tree.last_processed_zxid
+        self.committer = Committer(self._apply, database.writer if database else None)
+        self._queues: dict[int, deque[_Step]] = {}
 
     def _now(self) -> int:
         return int(self._clock() * 1000)
@@ -142,12 +159,9 @@ class ZooKeeperServer:
             self.settings.max_session_timeout,
         )
         now = self._now()
-        if request.sessionId == 0:
+        created = request.sessionId == 0
+        if created:
             session = self.sessions.create(timeout, now)
-            self._commit(
-                R.TxnHeader(session.session_id, 0, 0, 0, OpCode.createSession),
-                R.CreateSessionTxn(timeout),
-            )
             log.info(
                 "Established session 0x%x with negotiated timeout %d", session.session_id, timeout
             )
@@ -166,7 +180,13 @@ class ZooKeeperServer:
         response = R.ConnectResponse(
             0, timeout, session.session_id, session_password(session.session_id), False
         )
-        self._send_connect(conn, response, old_client)
+        answer = partial(self._send_connect, conn, response, old_client)
+        if created:  # the session exists once its createSession txn is durable
+            step = self._enqueue(session.session_id)
+            header = self._header(session.session_id, 0, OpCode.createSession)
+            self._commit(header, R.CreateSessionTxn(timeout), lambda _: step.ready(answer))
+        else:
+            self._in_order(session.session_id, answer)
         return True
 
     @staticmethod
@@ -190,7 +210,7 @@ class ZooKeeperServer:
         """Expire the sessions whose deadline has passed: each gets a closeSession txn."""
         for session_id in self.sessions.expired(self._now()):
             log.info("Expiring session 0x%x", session_id)
-            self._close_session(session_id, 0)
+            self._close_session(session_id, 0, self._deliver)
             conn = self.connections.get(session_id)
             if conn is not None:
                 self._drop_connection(conn)
@@ -204,10 +224,8 @@ class ZooKeeperServer:
             if node is None or node.children:
                 continue
             log.debug("Reaping %s", path)
-            result = self._commit(
-                R.TxnHeader(0, 0, 0, 0, OpCode.deleteContainer), R.DeleteTxn(path)
-            )
-            self._deliver(result)
+            header = self._header(0, 0, OpCode.deleteContainer)
+            self._commit(header, R.DeleteTxn(path), self._deliver)
 
     def _reap_candidates(self, now: int) -> set[str]:
         candidates = set()
@@ -226,14 +244,19 @@ class ZooKeeperServer:
                     candidates.add(path)
         return candidates
 
-    def _close_session(self, session_id: int, xid: int) -> ApplyResult:
+    def _close_session(
+        self, session_id: int, xid: int, done: Callable[[ApplyResult], None]
+    ) -> None:
+        """Log a closeSession txn; the session takes no more requests from now on."""
         paths = self.tree.ephemerals(session_id)
         self.sessions.set_closing(session_id)
-        result = self._commit(
-            R.TxnHeader(session_id, xid, 0, 0, OpCode.closeSession), R.CloseSessionTxn(paths)
-        )
-        self.sessions.remove(session_id)
-        return result
+
+        def closed(result: ApplyResult) -> None:
+            self.sessions.remove(session_id)
+            done(result)
+
+        header = self._header(session_id, xid, OpCode.closeSession)
+        self._commit(header, R.CloseSessionTxn(paths), closed)
 
     # --- requests ---------------------------------------------------------------------------
 
@@ -247,47 +270,97 @@ class ZooKeeperServer:
             self._reply(conn, xid, Err.SessionExpired)
             return False
         if op == OpCode.ping:
-            zxid = self.tree.last_processed_zxid
-            conn.send(_HEADER_FRAME.encode((R.ReplyHeader(PING_XID, zxid, 0),)))
+            self._in_order(session_id, partial(self._pong, conn, op))
+        elif op == OpCode.closeSession:
             conn.last_op = op
-            conn.answered(PING_XID, zxid)
-            return True
-        if op == OpCode.closeSession:
+            step = self._enqueue(session_id)
+
+            def closed(result: ApplyResult) -> None:
+                self._deliver(result)
+                step.ready(partial(self._answer_close, conn, xid))
+
+            self._close_session(session_id, xid, closed)
+        elif op == OpCode.auth:
+            packet = R.AuthPacket.decode(payload, offset)[0]
+            self._in_order(session_id, partial(self._auth, conn, xid, packet))
+        elif op == OpCode.sasl:
             conn.last_op = op
-            result = self._close_session(session_id, xid)
-            self._deliver(result)
-            self._reply(conn, xid, Err.Ok)
-            self.disconnected(conn)
-            return False
-        if op == OpCode.auth:
-            return self._auth(conn, xid, R.AuthPacket.decode(payload, offset)[0])
-        conn.last_op = op  # auth replies, like ZooKeeper's, leave the connection's stats alone
-        if op == OpCode.sasl:
-            return self._sasl(conn, xid, R.GetSASLRequest.decode(payload, offset)[0])
-        if op in (OpCode.setWatches, OpCode.setWatches2):
-            self._set_watches(conn, REQUEST_RECORDS[op].decode(payload, offset)[0])
-            self._reply(conn, xid, Err.Ok)  # clients send xid -8; the server echoes any
-            return True
-        if op in _WRITES:
+            request = R.GetSASLRequest.decode(payload, offset)[0]
+            self._in_order(session_id, partial(self._sasl, conn, xid, request))
+        elif op in (OpCode.setWatches, OpCode.setWatches2):
+            conn.last_op = op
+            request = REQUEST_RECORDS[op].decode(payload, offset)[0]
+            self._in_order(session_id, partial(self._answer_set_watches, conn, xid, request))
+        elif op in _WRITES:
+            conn.last_op = op
             self._write(conn, xid, op, REQUEST_RECORDS[op].decode(payload, offset)[0])
         elif op == OpCode.multi:
+            conn.last_op = op
             self._multi(conn, xid, decode_multi(payload, offset, MULTI_WRITE_OPS))
         elif op == OpCode.multiRead:
-            self._multi_read(conn, xid, decode_multi(payload, offset, MULTI_READ_OPS))
+            conn.last_op = op
+            ops = decode_multi(payload, offset, MULTI_READ_OPS)
+            self._in_order(session_id, partial(self._multi_read, conn, xid, ops))
         elif op in reads.READS:
+            conn.last_op = op
             record = REQUEST_RECORDS.get(op)
             request = record.decode(payload, offset)[0] if record is not None else None
-            try:
-                body = reads.READS[op](self, conn, request)
-            except KeeperError as error:
-                self._reply(conn, xid, error.code)
-            else:
-                self._reply(conn, xid, Err.Ok, body)
+            self._in_order(session_id, partial(self._answer_read, conn, xid, op, request))
         else:
             log.warning("Received packet at server of unknown type %d", op)
             self._reply(conn, xid, Err.Unimplemented, zxid=-1)
             return False
         return True
+
+    # --- per-session order --------------------------------------------------------------------
+
+    def _enqueue(self, session_id: int) -> _Step:
+        """A place in the session's reply order for an answer that waits on a commit."""
+        step = _Step(self, session_id)
+        self._queues.setdefault(session_id, deque()).append(step)
+        return step
+
+    def _in_order(self, session_id: int, answer: Callable[[], None]) -> None:
+        """Answer now, or after the session's earlier requests that still wait on commits."""
+        queue = self._queues.get(session_id)
+        if not queue:
+            answer()
+            return
+        step = _Step(self, session_id)
+        step.answer = answer
+        queue.append(step)
+
+    def _drain(self, session_id: int) -> None:
+        queue = self._queues.get(session_id)
+        while queue and queue[0].answer is not None:
+            queue.popleft().answer()
+        if queue is not None and not queue:
+            del self._queues[session_id]
+
+    # --- answers ------------------------------------------------------------------------------
+
+    def _pong(self, conn: Connection, op: int) -> None:
+        zxid = self.tree.last_processed_zxid
+        conn.send(_HEADER_FRAME.encode((R.ReplyHeader(PING_XID, zxid, 0),)))
+        conn.last_op = op
+        conn.answered(PING_XID, zxid)
+
+    def _answer_close(self, conn: Connection, xid: int) -> None:
+        self._reply(conn, xid, Err.Ok)
+        self.disconnected(conn)
+        conn.close()
+
+    def _answer_set_watches(self, conn: Connection, xid: int, request: Any) -> None:
+        self._set_watches(conn, request)
+        self._reply(conn, xid, Err.Ok)  # clients send xid -8; the server echoes any
+
+    def _answer_read(self, conn: Connection, xid: int, op: int, request: Any) -> None:
+        try:
+            body = reads.READS[op](self, conn, request)
+        except KeeperError as error:
+            self._reply(conn, xid, error.code)
+        else:
+            self._reply(conn, xid, Err.Ok, body)
 
     def _reply(
         self, conn: Connection, xid: int, err: int, body: Any = None, zxid: int | None = None
@@ -304,7 +377,7 @@ class ZooKeeperServer:
             conn.send(R.frame(R.ReplyHeader, type(body)).encode((header, body)))
         conn.answered(xid, zxid)
 
-    def _auth(self, conn: Connection, xid: int, packet: Any) -> bool:
+    def _auth(self, conn: Connection, xid: int, packet: Any) -> None:
         try:
             identities = authenticate(
                 packet.scheme,
@@ -315,20 +388,20 @@ class ZooKeeperServer:
             )
         except AuthFailed:
             conn.send(_HEADER_FRAME.encode((R.ReplyHeader(xid, 0, Err.AuthFailed),)))
-            return False
+            conn.close()
+            return
         for identity in identities:
             conn.identities.add(identity)
         conn.send(_HEADER_FRAME.encode((R.ReplyHeader(xid, 0, Err.Ok),)))
-        return True
 
-    def _sasl(self, conn: Connection, xid: int, request: Any) -> bool:
+    def _sasl(self, conn: Connection, xid: int, request: Any) -> None:
         """One step of a SASL login (DIGEST-MD5 against the JAAS ``Server`` section). Replies
         carry zxid 0, as in ZooKeeper; a failed login is answered AuthFailed and closed. With
         SASL not configured every step is answered Ok with a null token."""
         config = self.settings.sasl
         if config is None:
             self._send_sasl(conn, xid, Err.Ok, None)
-            return True
+            return
         if conn.sasl is None:
             conn.sasl = config.new_server()
         try:
@@ -337,12 +410,12 @@ class ZooKeeperServer:
             log.warning("SASL authentication failed from %s: %s", conn.remote[0], failure)
             if failure.reply:
                 self._send_sasl(conn, xid, Err.AuthFailed, None)
-            return False
+            conn.close()
+            return
         if complete:
             for identity in config.identities(conn.sasl.authorization_id):
                 conn.identities.add(identity)
         self._send_sasl(conn, xid, Err.Ok, token)
-        return True
 
     @staticmethod
     def _send_sasl(conn: Connection, xid: int, err: int, token: bytes | None) -> None:
@@ -352,20 +425,24 @@ class ZooKeeperServer:
         return Caller(conn.session_id, conn.identities)
 
     def _write(self, conn: Connection, xid: int, op: int, request: Any) -> None:
+        zxid = self._next_zxid()
         if op == OpCode.reconfig:
-            txn_type, txn = (
-                OpCode.error,
-                R.ErrorTxn(
-                    Err.Unimplemented if self.settings.reconfig_enabled else Err.ReconfigDisabled
-                ),
-            )
+            code = Err.Unimplemented if self.settings.reconfig_enabled else Err.ReconfigDisabled
+            txn_type, txn = OpCode.error, R.ErrorTxn(code)
         else:
             try:
-                txn_type, txn = self.prep.txn(op, request, self._caller(conn))
+                txn_type, txn = self.prep.txn(op, request, self._caller(conn), zxid)
             except KeeperError as error:
                 txn_type, txn = OpCode.error, R.ErrorTxn(error.code)
-        result = self._commit(R.TxnHeader(conn.session_id, xid, 0, 0, txn_type), txn)
-        self._deliver(result)
+        step = self._enqueue(conn.session_id)
+
+        def applied(result: ApplyResult) -> None:
+            self._deliver(result)
+            step.ready(partial(self._answer_write, conn, xid, op, result))
+
+        self._commit(self._header(conn.session_id, xid, txn_type, zxid), txn, applied)
+
+    def _answer_write(self, conn: Connection, xid: int, op: int, result: ApplyResult) -> None:
         if result.err != Err.Ok:
             conn.last_op = OpCode.error  # cons shows an error txn's request as "NA"
             self._reply(conn, xid, result.err)
@@ -373,9 +450,19 @@ class ZooKeeperServer:
             self._reply(conn, xid, Err.Ok, _write_response(op, result, self.tree, in_multi=False))
 
     def _multi(self, conn: Connection, xid: int, ops: list[tuple[int, Any]]) -> None:
-        txn = self.prep.multi(ops, self._caller(conn))
-        result = self._commit(R.TxnHeader(conn.session_id, xid, 0, 0, OpCode.multi), txn)
-        self._deliver(result)
+        zxid = self._next_zxid()
+        txn = self.prep.multi(ops, self._caller(conn), zxid)
+        step = self._enqueue(conn.session_id)
+
+        def applied(result: ApplyResult) -> None:
+            self._deliver(result)
+            step.ready(partial(self._answer_multi, conn, xid, ops, result))
+
+        self._commit(self._header(conn.session_id, xid, OpCode.multi, zxid), txn, applied)
+
+    def _answer_multi(
+        self, conn: Connection, xid: int, ops: list[tuple[int, Any]], result: ApplyResult
+    ) -> None:
         body = []
         for (op, _), sub in zip(ops, result.results, strict=True):
             if sub.op == OpCode.error:
@@ -396,12 +483,27 @@ class ZooKeeperServer:
                 body.append((OpCode.error, int(error.code), None))
         self._reply(conn, xid, Err.Ok, encode_multi_results(body))
 
-    def _commit(self, header: Any, txn: Any) -> ApplyResult:
-        """Give the txn its zxid and time, log it, and apply it to the tree."""
+    # --- commit --------------------------------------------------------------------------------
+
+    def _next_zxid(self) -> int:
+        """Zxids are handed out at prep, in request order, failed writes included."""
         self.zxid += 1
-        header = header._replace(zxid=self.zxid, time=int(self._clock() * 1000))
+        return self.zxid
+
+    def _header(self, session_id: int, xid: int, txn_type: int, zxid: int | None = None) -> Any:
+        if zxid is None:
+            zxid = self._next_zxid()
+        return R.TxnHeader(session_id, xid, zxid, int(self._clock() * 1000), txn_type)
+
+    def _commit(self, header: Any, txn: Any, done: Callable[[ApplyResult], None]) -> None:
+        """Log the txn; ``done`` runs once it is durable and applied, in zxid order."""
+        self.committer.submit(header, txn, done)
+        if self.database is not None:
+            self.database.logged(self.tree)
+
+    def _apply(self, header: Any, txn: Any) -> ApplyResult:
         result = self.tree.apply(header, txn)
-        self.prep.applied()
+        self.prep.applied(header.zxid)
         return result
 
     def _deliver(self, result: ApplyResult) -> None:
@@ -444,6 +546,21 @@ class ZooKeeperServer:
                 self.watches.add_persistent(path, conn, recursive=recursive)
         for event_type, path in missed:
             _send_event(conn, event_type, path)
+
+
+class _Step:
+    """One answer in a session's reply order; ``answer`` is set once it can be sent."""
+
+    __slots__ = ("answer", "server", "session_id")
+
+    def __init__(self, server: ZooKeeperServer, session_id: int) -> None:
+        self.server = server
+        self.session_id = session_id
+        self.answer: Callable[[], None] | None = None
+
+    def ready(self, answer: Callable[[], None]) -> None:
+        self.answer = answer
+        self.server._drain(self.session_id)
 
 
 def _send_event(conn: Connection, event_type: EventType, path: str) -> None:

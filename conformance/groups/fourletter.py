@@ -15,7 +15,7 @@ MODES = ("standalone", "leader", "follower", "observer", "read-only")
 
 SRVR_LINES = (
     r"^Zookeeper version: \d+\.\d+\.\d+",
-    r"^Latency min/avg/max: \d+/[\d.]+/\d+$",
+    r"^Latency min/avg/max: \d+/[\d.]+(E-?\d+)?/\d+$",  # Java prints 5.0E-4 below 10^-3
     r"^Received: \d+$",
     r"^Sent: \d+$",
     r"^Connections: \d+$",

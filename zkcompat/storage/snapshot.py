@@ -448,15 +448,31 @@ def write_snapshot(
     """Write ``snap_dir/snapshot.<zxid hex>[.gz]`` and return its path.
 
     ``zxid`` must be the last txn the tree had applied when writing started (ZooKeeper names
-    a snapshot so); a larger one would make recovery skip txns the snapshot lacks. The bytes
-    go to ``<name>.tmp`` first (ZooKeeper's AtomicFileOutputStream name), are fsynced, and the
-    file is renamed into place and the directory fsynced, so a crash leaves either no file
-    or a whole one; a leftover ``.tmp`` fails the validity check unless complete.
+    a snapshot so); a larger one would make recovery skip txns the snapshot lacks.
     """
     if zxid > tree.last_processed_zxid:
         raise ValueError(
             f"zxid {zxid:#x} is ahead of the tree, which has applied {tree.last_processed_zxid:#x}"
         )
+    return write_snapshot_file(
+        iter_snapshot(tree, sessions), zxid, snap_dir, compression=compression, fsync=fsync
+    )
+
+
+def write_snapshot_file(
+    chunks: Iterable[bytes],
+    zxid: int,
+    snap_dir: str | os.PathLike[str],
+    *,
+    compression: str | None = None,
+    fsync: bool = True,
+) -> Path:
+    """Write an already serialized snapshot stream as ``snapshot.<zxid hex>[.gz]``.
+
+    The bytes go to ``<name>.tmp`` first (ZooKeeper's AtomicFileOutputStream name), are
+    fsynced, and the file is renamed into place and the directory fsynced, so a crash leaves
+    either no file or a whole one; a leftover ``.tmp`` fails the validity check unless whole.
+    """
     if compression == "snappy":
         raise ValueError("zkcompat reads snappy snapshots but writes only plain or gz ones")
     directory = Path(snap_dir)
@@ -466,7 +482,7 @@ def write_snapshot(
     encoder = _Gzip() if compression == "gz" else None
     try:
         with open(temp, "wb") as file:
-            for chunk in iter_snapshot(tree, sessions):
+            for chunk in chunks:
                 file.write(encoder.compress(chunk) if encoder else chunk)
             if encoder:
                 file.write(encoder.flush())
