@@ -25,7 +25,8 @@ test: lint
 	$(BIN)/python -m pytest -q
 
 # Prove the conformance suite against Apache ZooKeeper 3.8 itself (Debian's package, installed
-# here when missing). `make test` runs the same suite against zkcompat.
+# here when missing), then check that ZooKeeper and zkcompat read each other's data
+# directories. `make test` runs the same suite against zkcompat.
 conformance: $(STAMP)
 	@{ command -v java >/dev/null && test -f /usr/share/java/zookeeper.jar; } || { \
 		echo "installing Debian's Apache ZooKeeper"; \
@@ -34,6 +35,7 @@ conformance: $(STAMP)
 	mkdir -p build
 	$(BIN)/python -m conformance oracle-run \
 		--junit build/conformance-zookeeper.xml --report build/conformance-zookeeper.md
+	$(BIN)/python -m conformance.interop
 
 bench-codec: $(STAMP)
 	$(BIN)/python -m zkcompat.bench.codec

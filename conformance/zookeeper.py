@@ -85,8 +85,10 @@ class ApacheZooKeeper:
         java: str | None = None,
         keep_dir: bool = False,
         start_timeout: float = 60.0,
+        data_dir: Path | None = None,
     ) -> None:
         self.extra_config = dict(config or {})
+        self.data_dir = data_dir  # an existing data directory to serve, instead of a fresh one
         self.system_properties = dict(system_properties or {})
         self.classpath = classpath
         self.java = java
@@ -144,8 +146,8 @@ class ApacheZooKeeper:
 
     def _launch(self, java: str, classpath: list[str]) -> None:
         assert self.directory is not None
-        data_dir = self.directory / "data"
-        data_dir.mkdir()
+        data_dir = self.data_dir or self.directory / "data"
+        data_dir.mkdir(exist_ok=True)
         conf_dir = self.directory / "conf"
         conf_dir.mkdir()
         (conf_dir / "log4j.properties").write_text(LOG4J_PROPERTIES)
