@@ -86,9 +86,11 @@ class ApacheZooKeeper:
         keep_dir: bool = False,
         start_timeout: float = 60.0,
         data_dir: Path | None = None,
+        max_heap: str = "512m",
     ) -> None:
         self.extra_config = dict(config or {})
         self.data_dir = data_dir  # an existing data directory to serve, instead of a fresh one
+        self.max_heap = max_heap
         self.system_properties = dict(system_properties or {})
         self.classpath = classpath
         self.java = java
@@ -161,7 +163,7 @@ class ApacheZooKeeper:
         }
         command = [
             java,
-            "-Xmx512m",
+            f"-Xmx{self.max_heap}",
             "-XX:+UseSerialGC",
             *(f"-D{key}={value}" for key, value in properties.items()),
             "-cp",

@@ -63,6 +63,8 @@ class StandaloneServer:
         if not words.config_lines:  # not from a zoo.cfg: conf reports what this server runs
             words.config_lines = self._conf_lines()
         self._reaper = asyncio.create_task(self._reap())
+        if self.server.database is not None:
+            self.server.database.serving(self.server.tree)
         return self.port
 
     def _conf_lines(self) -> list[str]:

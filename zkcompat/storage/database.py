@@ -5,8 +5,8 @@ This is ZooKeeper's ``FileTxnSnapLog`` plus the snapshot half of ``SyncRequestPr
 * restore = the newest snapshot that reads back whole (older ones are tried if it does not),
   then every later txn of the log, applied in order; a torn or corrupt tail is cut off with a
   warning, never fatal, because the txns in it were never acknowledged;
-* after restoring, a snapshot is written (ZooKeeper does the same), so the next restart
-  replays little;
+* after restoring, a snapshot is written in the background once clients are served
+  (ZooKeeper writes one before serving), so the next restart replays little;
 * while serving, a snapshot is due once more than ``snapCount / 2 + r`` txns have been logged
   since the last (``r`` drawn anew from ``[0, snapCount / 2)`` each time, so that the servers
   of an ensemble do not all snapshot at once); the log rolls to a new file and the snapshot
@@ -61,6 +61,8 @@ class Database:
         self._logged_since_snapshot = 0
         self._roll = self._new_roll()
         self._snapshot_task: asyncio.Task[None] | None = None
+        self._loaded_snapshot = False
+        self._snapshot_at_start = False
 
     # --- start-up ---------------------------------------------------------------------------
 
@@ -99,8 +101,18 @@ class Database:
         self.writer = TxnLogWriter(
             self.log_dir, pre_alloc_size=self.pre_alloc_size, force_sync=self.force_sync
         )
-        self._write_snapshot_now(tree)
+        # A snapshot of what was just restored lets the replayed logs be purged (ZooKeeper
+        # writes one at every start). It is not needed before serving: it is taken in the
+        # background once the server runs, and not at all when the newest snapshot already
+        # holds everything (nothing was replayed) or the directory is still empty.
+        self._snapshot_at_start = replayed > 0 or not self._loaded_snapshot
         return tree
+
+    def serving(self, tree: DataTree) -> None:
+        """The server is taking clients: write the start-up snapshot if one is due."""
+        if self._snapshot_at_start:
+            self._snapshot_at_start = False
+            self._snapshot_task = asyncio.get_running_loop().create_task(self._fuzzy_snapshot(tree))
 
     def _newest_snapshot(self, extended_types: bool) -> DataTree:
         for path in find_snapshots(self.snap_dir):
@@ -110,16 +122,9 @@ class Database:
                 log.warning("Skipping unusable snapshot %s: %s", path, error)
                 continue
             log.info("Reading snapshot %s", path)
+            self._loaded_snapshot = True
             return tree
         return DataTree(extended_types=extended_types)
-
-    def _write_snapshot_now(self, tree: DataTree) -> None:
-        write_snapshot_file(
-            iter_snapshot(tree, tree.sessions),
-            tree.last_processed_zxid,
-            self.snap_dir,
-            fsync=self.force_sync,
-        )
 
     # --- while serving ----------------------------------------------------------------------
 
