@@ -17,6 +17,7 @@ from zkcompat.fourletter import FourLetterWords
 from zkcompat.network import ClientPort
 from zkcompat.server import ServerSettings, ZooKeeperServer
 from zkcompat.storage.database import Database
+from zkcompat.storage.purge import DatadirCleanup
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class StandaloneServer:
         data_dir: str | None = None,
         data_log_dir: str | None = None,
         database: Database | None = None,
+        autopurge: DatadirCleanup | None = None,
     ) -> None:
         self.server = ZooKeeperServer(settings, database=database)
         self.host = host
@@ -56,6 +58,7 @@ class StandaloneServer:
         self._reaper: asyncio.Task[None]
         self._max_client_cnxns = max_client_cnxns
         self._data_dirs = (data_dir, data_log_dir or data_dir)
+        self.autopurge = autopurge  # autopurge.*: started and stopped with the server
 
     async def start(self) -> int:
         self.port = await self.client_port.start(self.host, self.requested_port)
@@ -65,6 +68,8 @@ class StandaloneServer:
         self._reaper = asyncio.create_task(self._reap())
         if self.server.database is not None:
             self.server.database.serving(self.server.tree)
+        if self.autopurge is not None:
+            self.autopurge.start()
         return self.port
 
     def _conf_lines(self) -> list[str]:
@@ -93,6 +98,8 @@ class StandaloneServer:
     async def stop(self) -> None:
         """Stop taking requests, then let the txn log finish what it was syncing."""
         self._reaper.cancel()
+        if self.autopurge is not None:
+            await self.autopurge.shutdown()
         await self.client_port.stop()
         self.server.committer.close()
         if self.server.database is not None:

@@ -83,8 +83,22 @@ def _absolute(directory: str, child: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from zkcompat.storage import dump, purge  # the offline tools, beside serve
+
+    argv = sys.argv[1:] if argv is None else argv
+    tools = {"purge": purge.main, "logdump": dump.logdump_main, "snapdump": dump.snapdump_main}
+    if argv and argv[0] in tools:
+        # Each parses its arguments itself, as the ZooKeeper tool it mirrors does.
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s - %(message)s")
+        return tools[argv[0]](argv[1:])
     parser = argparse.ArgumentParser(prog="zkcompat", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
+    for name, summary in [
+        ("purge", "delete old snapshots and logs: <dataLogDir> [<snapDir>] -n <count>"),
+        ("logdump", "print a txn log as TxnLogToolkit does: [-d] <log file>"),
+        ("snapdump", "print a snapshot as SnapshotFormatter does: [-d|-json] <snapshot file>"),
+    ]:
+        commands.add_parser(name, help=summary, add_help=False)
     serve = commands.add_parser("serve", help="run a standalone server")
     serve.add_argument("config", nargs="?", help="a ZooKeeper zoo.cfg")
     serve.add_argument(
@@ -102,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, JaasConfigError) as error:
         print(f"zkcompat: invalid configuration: {error}", file=sys.stderr)
         return 2
+    server.autopurge = purge.DatadirCleanup(
+        config.data_dir, config.data_log_dir, config.snap_retain_count, config.purge_interval
+    )
     os.makedirs(config.data_dir, exist_ok=True)
     log.info("Starting standalone server, data directory %s", config.data_dir)
     run(server)
