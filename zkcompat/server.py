@@ -160,6 +160,12 @@ class ZooKeeperServer:
         )
         now = self._now()
         created = request.sessionId == 0
+        if not created:
+            # ZooKeeper closes the session's current connection before it checks the password,
+            # so even a refused reconnect knocks the current owner off (the session lives on).
+            previous = self.connections.get(request.sessionId)
+            if previous is not None and previous is not conn:
+                self._drop_connection(previous)
         if created:
             session = self.sessions.create(timeout, now)
             log.info(
@@ -168,9 +174,6 @@ class ZooKeeperServer:
         elif self.sessions.check(request.sessionId, request.passwd or b""):
             session = self.sessions.sessions[request.sessionId]
             self.sessions.touch(session.session_id, now)
-            previous = self.connections.get(session.session_id)
-            if previous is not None and previous is not conn:
-                self._drop_connection(previous)
         else:
             log.info("Invalid session 0x%x for client, probably expired", request.sessionId)
             self._send_connect(conn, _REJECTED, old_client)

@@ -10,7 +10,20 @@ import importlib
 
 from conformance.scenario import REGISTRY, Scenario
 
-GROUPS = ("crud", "errors", "stat", "watches", "multi", "system", "fourletter")
+GROUPS = (
+    "crud",
+    "errors",
+    "stat",
+    "watches",
+    "multi",
+    "system",
+    "fourletter",
+    "uses",
+    "sessions",
+    "acl",
+    "chroot",
+    "limits",
+)
 
 
 def load_all() -> list[Scenario]:
