@@ -7,6 +7,7 @@ start-up and shutdown. Tests use :class:`StandaloneServer` directly, on port 0, 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
@@ -18,19 +19,28 @@ from zkcompat.network import ClientPort
 from zkcompat.server import ServerSettings, ZooKeeperServer
 from zkcompat.storage.database import Database
 from zkcompat.storage.purge import DatadirCleanup
+from zkcompat.tls import ServerTls
 
 log = logging.getLogger(__name__)
 
 
 class StandaloneServer:
-    """A ZooKeeperServer behind a client port."""
+    """A ZooKeeperServer behind a client port, a secure client port, or both.
+
+    ``port`` None means no plain client port. With ``tls`` the server also listens with TLS
+    on ``secure_host`` (``host`` when None) and ``secure_port`` (0 picks a free one), and
+    knows the x509 ACL scheme, as ZooKeeper does whenever a secure port is configured.
+    """
 
     def __init__(
         self,
         settings: ServerSettings,
         *,
         host: str = "127.0.0.1",
-        port: int = 2181,
+        port: int | None = 2181,
+        tls: ServerTls | None = None,
+        secure_host: str | None = None,
+        secure_port: int = 0,
         max_buffer: int = 0xFFFFF,
         max_client_cnxns: int = 60,
         four_letter_whitelist: tuple[str, ...] = ("srvr",),
@@ -40,6 +50,10 @@ class StandaloneServer:
         database: Database | None = None,
         autopurge: DatadirCleanup | None = None,
     ) -> None:
+        if tls is not None and "x509" not in settings.auth_providers:
+            settings = dataclasses.replace(
+                settings, auth_providers=tls.with_provider(settings.auth_providers)
+            )
         self.server = ZooKeeperServer(settings, database=database)
         self.host = host
         self.requested_port = port
@@ -55,13 +69,23 @@ class StandaloneServer:
             self.server, max_buffer=max_buffer, max_per_ip=max_client_cnxns, words=words
         )
         self.port = 0
+        self.tls = tls
+        self.secure_host = secure_host or host
+        self.requested_secure_port = secure_port
+        self.secure_port = 0
         self._reaper: asyncio.Task[None]
         self._max_client_cnxns = max_client_cnxns
         self._data_dirs = (data_dir, data_log_dir or data_dir)
         self.autopurge = autopurge  # autopurge.*: started and stopped with the server
 
     async def start(self) -> int:
-        self.port = await self.client_port.start(self.host, self.requested_port)
+        """Listen and serve; return the plain client port (0 when there is none)."""
+        if self.requested_port is not None:
+            self.port = await self.client_port.start(self.host, self.requested_port)
+        if self.tls is not None:
+            self.secure_port = await self.client_port.start_secure(
+                self.secure_host, self.requested_secure_port, self.tls
+            )
         words = self.client_port.words
         if not words.config_lines:  # not from a zoo.cfg: conf reports what this server runs
             words.config_lines = self._conf_lines()
@@ -78,7 +102,7 @@ class StandaloneServer:
         data_dir, log_dir = (os.path.join(d, "version-2") if d else "" for d in self._data_dirs)
         return [
             f"clientPort={self.port}",
-            "secureClientPort=-1",
+            f"secureClientPort={self.secure_port if self.tls is not None else -1}",
             f"dataDir={data_dir}",
             f"dataLogDir={log_dir}",
             f"tickTime={settings.tick_time}",

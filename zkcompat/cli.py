@@ -17,6 +17,7 @@ from zkcompat.config import ConfigError, ServerConfig, load_config
 from zkcompat.sasl import JaasConfigError, auth_providers, sasl_config_from_properties
 from zkcompat.server import ServerSettings
 from zkcompat.storage.database import Database
+from zkcompat.tls import server_tls, x509_auth_providers
 
 log = logging.getLogger("zkcompat")
 
@@ -26,9 +27,15 @@ DEFAULT_DATA_DIR = os.path.join(tempfile.gettempdir(), "zkcompat")
 
 
 def build_server(config: ServerConfig) -> StandaloneServer:
-    """A standalone server with the settings of ``config``."""
-    if config.client_port is None:
-        raise ConfigError("no clientPort is set: a standalone server needs one")
+    """A standalone server with the settings of ``config``: the plain client port, the
+    secure one (TLS from the ``ssl.*`` settings), or both."""
+    secure = config.secure_client_port is not None
+    if config.client_port is None and not secure:
+        raise ConfigError("no clientPort or secureClientPort is set: a standalone server needs one")
+    tls = server_tls(config.properties) if secure else None
+    providers = x509_auth_providers(
+        auth_providers(config.properties), config.properties, secure_port=secure
+    )
     settings = ServerSettings(
         tick_time=config.tick_time,
         min_session_timeout=config.effective_min_session_timeout,
@@ -39,12 +46,15 @@ def build_server(config: ServerConfig) -> StandaloneServer:
         reconfig_enabled=config.reconfig_enabled,
         container_check_interval_ms=config.container_check_interval_ms,
         sasl=sasl_config_from_properties(config.properties),
-        auth_providers=auth_providers(config.properties),
+        auth_providers=providers,
     )
     return StandaloneServer(
         settings,
         host=config.client_port_address or "0.0.0.0",
         port=config.client_port,
+        tls=tls,
+        secure_host=config.secure_client_port_address or "0.0.0.0",
+        secure_port=config.secure_client_port or 0,
         max_buffer=config.jute_max_buffer,
         max_client_cnxns=config.max_client_cnxns,
         four_letter_whitelist=tuple(config.four_letter_words),

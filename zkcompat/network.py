@@ -5,12 +5,18 @@ A :class:`ClientConnection` frames incoming bytes (``jute.FrameReader`` enforces
 completes the handshake, and hands every later frame to :class:`ZooKeeperServer`. Errors are
 values at this edge: a bad frame or an undecodable handshake closes this one connection with a
 log line; nothing else is touched.
+
+A :class:`ClientPort` may listen twice: on the plain client port and, with a
+:class:`~zkcompat.tls.ServerTls`, on the secure client port, where the same protocol runs inside
+TLS. A connection there that presented a verified client certificate starts with its x509
+identity; a failed TLS handshake costs only that connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from collections import Counter, deque
 
@@ -21,6 +27,7 @@ from zkcompat.constants import Err, OpCode
 from zkcompat.fourletter import COMMANDS, FourLetterWords
 from zkcompat.sasl import DigestMd5Server
 from zkcompat.server import ZooKeeperServer
+from zkcompat.tls import ServerTls, TlsSession
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +51,9 @@ _ANSWER_CHUNK = 8192
 class ClientConnection(asyncio.Protocol):
     """One client socket. ``session_id`` and ``identities`` are what the pipeline reads."""
 
-    def __init__(self, port: ClientPort) -> None:
+    def __init__(self, port: ClientPort, tls: ServerTls | None = None) -> None:
         self.port = port
+        self.tls = tls  # the secure port's settings, None on the plain port
         self.server = port.server
         self.reader = FrameReader(port.max_buffer)
         self.transport: asyncio.Transport | None = None
@@ -96,6 +104,8 @@ class ClientConnection(asyncio.Protocol):
             self.close()
             return
         self.identities.add(ip_identity(self.remote[0]))
+        if self.tls is not None:
+            self._certificate_identities(transport)
 
     def data_received(self, data: bytes) -> None:
         if self.closed:
@@ -223,6 +233,27 @@ class ClientConnection(asyncio.Protocol):
 
     # internals ------------------------------------------------------------------------------
 
+    def _certificate_identities(self, transport: asyncio.BaseTransport) -> None:
+        """Add the x509 identity of the client certificate the TLS handshake verified, as
+        ZooKeeper's ``CertificateVerifier`` does once the handshake is done. A client that
+        sent none (allowed with clientAuth=want, never asked with none) has no x509 identity."""
+        assert self.tls is not None
+        ssl_object = transport.get_extra_info("ssl_object")
+        certificate = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        if certificate is None:
+            return
+        try:
+            identities = self.tls.identities(certificate)
+        except ValueError as error:  # OpenSSL verified it, so this would be a bug of ours
+            log.error(
+                "Closing connection from %s:%d: bad client certificate: %s", *self.remote, error
+            )
+            self.close()
+            return
+        for identity in identities:
+            self.identities.add(identity)
+        log.info("Authenticated Id '%s' for Scheme 'x509'", identities[-1].id)
+
     def _four_letter(self, data: bytes) -> bool:
         """Answer a four-letter word sent instead of a handshake, then close (as ZooKeeper)."""
         word = data[:4].decode("ascii", "replace")
@@ -278,8 +309,154 @@ class ClientConnection(asyncio.Protocol):
             return False
 
 
+class TlsStream(asyncio.Protocol, asyncio.Transport):
+    """A secure-port socket: TLS between it and a :class:`ClientConnection`.
+
+    To the socket's transport this is the protocol; to the ClientConnection it is the
+    transport, so the same connection code serves both ports. Ciphertext goes through a
+    sans-IO :class:`~zkcompat.tls.TlsSession`. The ClientConnection comes to life (is
+    admitted, gets its ip and x509 identities) only once the handshake has succeeded, as in
+    ZooKeeper, where a connection joins the server after its ``CertificateVerifier`` passes. A
+    failed handshake (no certificate when one is needed, an untrusted one, no common protocol
+    or cipher suite, bytes that are not TLS, no handshake within the timeout) sends the TLS
+    alert, closes this socket and logs why, as ZooKeeper's "Unsuccessful handshake"; nothing
+    else is touched.
+    """
+
+    def __init__(self, port: ClientPort, tls: ServerTls) -> None:
+        super().__init__()
+        self.port = port
+        self.conn = ClientConnection(port, tls)
+        self.session = TlsSession(tls.context)
+        self.timeout = tls.handshake_timeout
+        self.raw: asyncio.Transport | None = None
+        self.remote = ("?", 0)
+        self.started = False  # the handshake succeeded and conn took over
+        self.closing = False
+        self._timer: asyncio.TimerHandle | None = None
+
+    # the socket's side ------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.raw = transport  # type: ignore[assignment]  # uvloop's is duck-typed
+        peer = transport.get_extra_info("peername") or ("?", 0)
+        self.remote = (peer[0], peer[1])
+        self.port.handshaking.add(self)
+        self._timer = asyncio.get_running_loop().call_later(self.timeout, self._too_slow)
+
+    def data_received(self, data: bytes) -> None:
+        if self.closing:
+            return
+        try:
+            plaintext = self.session.receive(data)
+        except ssl.SSLError as error:
+            what = "TLS error" if self.started else "Unsuccessful TLS handshake"
+            log.warning("%s with %s:%d: %s", what, *self.remote, error)
+            self._write_raw(self.session.outgoing())  # the alert
+            self._abort()
+            return
+        self._write_raw(self.session.outgoing())
+        if not self.started and self.session.handshake_done:
+            self._start()
+        if plaintext and self.started:
+            self.conn.data_received(plaintext)
+        if self.session.peer_closed:
+            self.close()
+
+    def eof_received(self) -> bool | None:
+        return None  # the client shut its side: close ours
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.started and not self.closing and not self.port.stopping:
+            log.info("TLS handshake with %s:%d: the client closed the connection", *self.remote)
+        self.closing = True
+        self._forget()
+        if self.started:
+            self.conn.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        if self.started:
+            self.conn.pause_writing()
+
+    def resume_writing(self) -> None:
+        if self.started:
+            self.conn.resume_writing()
+
+    def _start(self) -> None:
+        self.started = True
+        self._forget()
+        self.conn.connection_made(self)
+
+    def _too_slow(self) -> None:
+        self._timer = None
+        log.warning(
+            "Unsuccessful TLS handshake with %s:%d: no handshake within %g s",
+            *self.remote,
+            self.timeout,
+        )
+        self._abort()
+
+    def _forget(self) -> None:
+        self.port.handshaking.discard(self)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _write_raw(self, data: bytes) -> None:
+        if data and self.raw is not None:
+            self.raw.write(data)
+
+    def _abort(self) -> None:
+        self.closing = True
+        self._forget()
+        if self.raw is not None:
+            self.raw.close()  # after what is buffered, the alert included
+
+    # the ClientConnection's side: a transport --------------------------------------------------
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self.closing:
+            return
+        try:
+            self._write_raw(self.session.encrypt(bytes(data)))
+        except ssl.SSLError as error:
+            log.warning("TLS error with %s:%d: %s", *self.remote, error)
+            self._abort()
+
+    def close(self) -> None:
+        if not self.closing:
+            self._write_raw(self.session.shutdown())
+            self._abort()
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        if name == "ssl_object":
+            return self.session.ssl_object
+        return self.raw.get_extra_info(name, default) if self.raw is not None else default
+
+    def pause_reading(self) -> None:
+        if self.raw is not None:
+            self.raw.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self.raw is not None:
+            self.raw.resume_reading()
+
+    def is_reading(self) -> bool:
+        return self.raw is not None and self.raw.is_reading()
+
+    def get_write_buffer_size(self) -> int:
+        return self.raw.get_write_buffer_size() if self.raw is not None else 0
+
+    def can_write_eof(self) -> bool:
+        return False  # TLS has close_notify, not half-close
+
+
 class ClientPort:
-    """The listening socket, the per-IP connection count and the session clock."""
+    """The listening sockets (plain and secure), the per-IP connection counts and the
+    session clock."""
 
     def __init__(
         self,
@@ -295,8 +472,11 @@ class ClientPort:
         self.words = words
         self.connections: set[ClientConnection] = set()
         self._dirty: list[ClientConnection] = []
-        self._per_ip: Counter[str] = Counter()
-        self._listener: asyncio.Server | None = None
+        # ZooKeeper's two connection factories each count maxClientCnxns on their own.
+        self._per_ip: Counter[tuple[bool, str]] = Counter()
+        self._listeners: list[asyncio.Server] = []
+        self.handshaking: set[TlsStream] = set()  # secure sockets not yet connections
+        self.stopping = False
         self._ticker: asyncio.Task[None] | None = None
 
     def mark_dirty(self, conn: ClientConnection) -> None:
@@ -311,7 +491,7 @@ class ClientPort:
             conn.flush()
 
     def admit(self, conn: ClientConnection) -> bool:
-        ip = conn.remote[0]
+        ip = (conn.tls is not None, conn.remote[0])
         if self.max_per_ip > 0 and self._per_ip[ip] >= self.max_per_ip:
             return False
         self._per_ip[ip] += 1
@@ -322,7 +502,7 @@ class ClientPort:
         if conn in self.connections:
             self.connections.discard(conn)
             self.words.retire(conn)
-            ip = conn.remote[0]
+            ip = (conn.tls is not None, conn.remote[0])
             self._per_ip[ip] -= 1
             if self._per_ip[ip] <= 0:
                 del self._per_ip[ip]
@@ -330,12 +510,26 @@ class ClientPort:
     async def start(self, host: str, port: int) -> int:
         """Listen, start the session clock, and return the bound port (useful for port 0)."""
         loop = asyncio.get_running_loop()
-        self._listener = await loop.create_server(
+        listener = await loop.create_server(
             lambda: ClientConnection(self), host, port, reuse_address=True
         )
-        self._ticker = asyncio.create_task(self._tick())
-        bound = self._listener.sockets[0].getsockname()[1]
-        log.info("binding to port %s:%d", host, bound)
+        return self._listening(listener, host)
+
+    async def start_secure(self, host: str, port: int, tls: ServerTls) -> int:
+        """Listen with TLS as well (or only), start the session clock if the plain port has
+        not, and return the bound port. Each socket is a :class:`TlsStream`."""
+        loop = asyncio.get_running_loop()
+        listener = await loop.create_server(
+            lambda: TlsStream(self, tls), host, port, reuse_address=True
+        )
+        return self._listening(listener, host, " for secure connections")
+
+    def _listening(self, listener: asyncio.Server, host: str, what: str = "") -> int:
+        self._listeners.append(listener)
+        if self._ticker is None:
+            self._ticker = asyncio.create_task(self._tick())
+        bound: int = listener.sockets[0].getsockname()[1]
+        log.info("binding to port %s:%d%s", host, bound, what)
         return bound
 
     async def _tick(self) -> None:
@@ -347,10 +541,14 @@ class ClientPort:
             self.server.tick()
 
     async def stop(self) -> None:
+        self.stopping = True
         if self._ticker is not None:
             self._ticker.cancel()
-        if self._listener is not None:
-            self._listener.close()
-            await self._listener.wait_closed()
+        for listener in self._listeners:
+            listener.close()
+        for stream in list(self.handshaking):
+            stream.close()
+        for listener in self._listeners:
+            await listener.wait_closed()
         for conn in list(self.connections):
             conn.close()
