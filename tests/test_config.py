@@ -595,10 +595,9 @@ def test_jvm_only_keys_are_kept_logged_and_not_fatal(tmp_path: Path, caplog) -> 
     with caplog.at_level(logging.INFO, logger="zkcompat.config"):
         config = load_config(path, [])
 
+    # ssl.* and authProvider.N are read by zkcompat's TLS and SASL layers, so not "ignored".
     assert config.ignored == {
         "serverCnxnFactory": "org.apache.zookeeper.server.NettyServerCnxnFactory",
-        "authProvider.1": "org.apache.zookeeper.server.auth.SASLAuthenticationProvider",
-        "ssl.keyStore.location": "/etc/zk/keystore.jks",
         "metricsProvider.className": "org.example.Prometheus",
         "sslQuorum": "true",
         "jvm.pause.monitor": "false",
@@ -607,8 +606,8 @@ def test_jvm_only_keys_are_kept_logged_and_not_fatal(tmp_path: Path, caplog) -> 
         "org.apache.zookeeper.server.NettyServerCnxnFactory"
     )
     info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
-    assert "zoo.cfg ssl.keyStore.location=/etc/zk/keystore.jks is not used by zkcompat" in info
     assert "zoo.cfg sslQuorum=true is not used by zkcompat" in info
+    assert not any("ssl.keyStore.location" in message for message in info)
 
 
 def test_jvm_only_define_is_info_and_other_defines_are_debug(tmp_path: Path, caplog) -> None:
@@ -742,3 +741,18 @@ def test_malformed_unicode_escape(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match=r"zoo\.cfg: malformed \\uxxxx escape"):
         load_config(path, [])
+
+
+def test_tls_settings_are_read_and_passwords_never_logged(tmp_path, caplog) -> None:
+    cfg = tmp_path / "zoo.cfg"
+    cfg.write_text(
+        f"dataDir={tmp_path}\nclientPort=2181\nsecureClientPort=2281\n"
+        "ssl.keyStore.location=/k.pem\nssl.keyStore.password=s3cret\n"
+        "someUnknownPassword=hunter2\n"
+    )
+    with caplog.at_level(logging.DEBUG, logger="zkcompat.config"):
+        config = load_config(str(cfg), ["-Dzookeeper.ssl.trustStore.password=t0psecret"])
+    logged = caplog.text
+    assert "s3cret" not in logged and "t0psecret" not in logged and "hunter2" not in logged
+    assert "ssl.keyStore.location" not in logged  # read by the TLS layer, not "unused"
+    assert config.properties["zookeeper.ssl.keyStore.password"] == "s3cret"

@@ -380,10 +380,6 @@ _PROPERTIES_READ = frozenset(
 #: auth providers, JSSE/SASL, JMX); a -D option under them is reported at INFO, not DEBUG.
 _JVM_ONLY_PREFIXES = (
     "zookeeper.serverCnxnFactory",
-    "zookeeper.authProvider.",
-    "zookeeper.ssl.",
-    "zookeeper.sasl",
-    "zookeeper.superUser",
     "zookeeper.kerberos",
     "zookeeper.fips-mode",
     "zookeeper.jute.maxbuffer",
@@ -513,24 +509,43 @@ def _four_letter_words(props: Mapping[str, str]) -> frozenset[str]:
     return frozenset(words)
 
 
+#: Property prefixes read outside this module: TLS (zkcompat.tls), SASL (zkcompat.sasl) and
+#: the ACL providers they register.
+_PREFIXES_READ_ELSEWHERE = (
+    "zookeeper.ssl.",
+    "zookeeper.authProvider.",
+    "zookeeper.sasl",
+    "zookeeper.superUser",
+    "zookeeper.X509AuthenticationProvider.",
+    "zookeeper.letAnySaslUserDoX",
+    "java.security.auth.login.config",
+)
+
+
+def _shown(name: str, value: str) -> str:
+    """A setting's value as it may appear in a log: never a password."""
+    return "********" if "password" in name.lower() else value
+
+
 def _report_unread_properties(
     props: Mapping[str, str], from_file: Mapping[str, str], ignored: dict[str, str]
 ) -> None:
     """Log properties nothing in zkcompat reads: INFO for what a ZooKeeper user meant to
     configure, DEBUG for the rest, just as the JVM holds properties nobody asks for."""
     for name, value in props.items():
-        if name in _PROPERTIES_READ:
+        if name in _PROPERTIES_READ or name.startswith(_PREFIXES_READ_ELSEWHERE):
             continue
+        shown = _shown(name, value)
         cfg_key = from_file.get(name)
         if cfg_key is not None:
             if not _is_quorum_key(cfg_key) and cfg_key != "version":
-                log.info("zoo.cfg %s=%s is not used by zkcompat", cfg_key, value)
+                log.info("zoo.cfg %s=%s is not used by zkcompat", cfg_key, shown)
                 ignored[cfg_key] = value
         elif name.startswith(_JVM_ONLY_PREFIXES):
-            log.info("-D%s=%s configures the JVM server only; not used by zkcompat", name, value)
+            log.info("-D%s=%s configures the JVM server only; not used by zkcompat", name, shown)
             ignored[name] = value
         else:
-            log.debug("-D%s=%s is not read by zkcompat", name, value)
+            log.debug("-D%s=%s is not read by zkcompat", name, shown)
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -749,7 +764,7 @@ class _FileConfigReader:
             parsed = self.boolean(key, value)
         elif kind in ("int", "long"):
             parsed = self.integer(key, value, 32 if kind == "int" else 64)
-        log.info("zoo.cfg %s=%s is not used by zkcompat", key, value)
+        log.info("zoo.cfg %s=%s is not used by zkcompat", key, _shown(key, value))
         self.ignored[key] = value
         return parsed
 
