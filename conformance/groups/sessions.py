@@ -63,6 +63,22 @@ def refused(handshake: object) -> tuple[int, int, bytes]:
     return (handshake.timeout, handshake.session_id, handshake.password)  # type: ignore[attr-defined]
 
 
+def expect_refused(
+    ctx: Context, session_id: int, password: bytes, *, then_closed: bool = False
+) -> None:
+    """A handshake resuming ``session_id`` with ``password`` gets the refusal answer
+    (timeout 0, session 0, an all-zero password), and with ``then_closed`` the server then
+    closes the connection."""
+    attempt = RawSession(ctx.first_host)
+    try:
+        answer = attempt.connect(10000, session_id=session_id, password=password)
+        expect(refused(answer), REFUSED, "(timeout, session id, password) of the answer")
+        if then_closed:
+            expect(attempt.is_closed_by_server(), True, "connection closed after the refusal")
+    finally:
+        attempt.close()
+
+
 def create_raw(raw: RawSession, path: str, flags: int = EPHEMERAL, data: bytes = b"") -> str:
     header, body = raw.request(Create(path, data, OPEN_ACL_UNSAFE, flags))
     expect(header.err, 0, f"error code of create {path}")
@@ -287,13 +303,7 @@ def wrong_password_refused(ctx: Context) -> None:
     """A wrong password gets timeout 0, session id 0, a zero password; then the server closes."""
     owner = raw_session(ctx, 10000)
     assert owner.handshake is not None
-    thief = RawSession(ctx.first_host)
-    try:
-        answer = thief.connect(10000, session_id=owner.handshake.session_id, password=b"x" * 16)
-        expect(refused(answer), REFUSED, "(timeout, session id, password) of the answer")
-        expect(thief.is_closed_by_server(), True, "connection closed after the refusal")
-    finally:
-        thief.close()
+    expect_refused(ctx, owner.handshake.session_id, b"x" * 16, then_closed=True)
 
 
 @scenario(group=GROUP)
@@ -301,14 +311,7 @@ def short_password_refused(ctx: Context) -> None:
     """A password of the wrong length is refused like a wrong one."""
     owner = raw_session(ctx, 10000)
     assert owner.handshake is not None
-    thief = RawSession(ctx.first_host)
-    try:
-        answer = thief.connect(
-            10000, session_id=owner.handshake.session_id, password=owner.handshake.password[:8]
-        )
-        expect(refused(answer), REFUSED, "(timeout, session id, password) of the answer")
-    finally:
-        thief.close()
+    expect_refused(ctx, owner.handshake.session_id, owner.handshake.password[:8])
 
 
 @scenario(group=GROUP)
@@ -349,12 +352,7 @@ def wrong_password_disconnects_the_owner(ctx: Context) -> None:
 @scenario(group=GROUP)
 def unknown_session_refused(ctx: Context) -> None:
     """A session id the server never issued is refused."""
-    raw = RawSession(ctx.first_host)
-    try:
-        answer = raw.connect(10000, session_id=0x7ABCDEF012345, password=b"p" * 16)
-        expect(refused(answer), REFUSED, "(timeout, session id, password) of the answer")
-    finally:
-        raw.close()
+    expect_refused(ctx, 0x7ABCDEF012345, b"p" * 16)
 
 
 @scenario(group=GROUP)
@@ -363,14 +361,7 @@ def closed_session_cannot_resume(ctx: Context) -> None:
     raw = raw_session(ctx, 10000)
     assert raw.handshake is not None
     raw.request(Close)
-    again = RawSession(ctx.first_host)
-    try:
-        answer = again.connect(
-            10000, session_id=raw.handshake.session_id, password=raw.handshake.password
-        )
-        expect(refused(answer), REFUSED, "(timeout, session id, password) of the answer")
-    finally:
-        again.close()
+    expect_refused(ctx, raw.handshake.session_id, raw.handshake.password)
 
 
 # --- closing ----------------------------------------------------------------------------------
@@ -476,14 +467,7 @@ def expired_session_is_closed_and_refused(ctx: Context) -> None:
     create_raw(raw, ctx.path("e"))
     expect(raw.is_closed_by_server(), True, "idle connection closed by the server")
     expect(ctx.client().exists(ctx.path("e")), None, "the expired session's ephemeral")
-    again = RawSession(ctx.first_host)
-    try:
-        answer = again.connect(
-            10000, session_id=raw.handshake.session_id, password=raw.handshake.password
-        )
-        expect(refused(answer), REFUSED, "(timeout, session id, password) of the answer")
-    finally:
-        again.close()
+    expect_refused(ctx, raw.handshake.session_id, raw.handshake.password)
 
 
 # --- watches across a reconnect (setWatches) -----------------------------------------------
