@@ -63,11 +63,6 @@ def default_classpath(jar_dir: Path = JAR_DIR) -> list[str]:
     return [str(server), *extra]
 
 
-def is_installed() -> bool:
-    """True when java and Debian's ZooKeeper jar are both present."""
-    return shutil.which("java") is not None and (JAR_DIR / SERVER_JAR).exists()
-
-
 class ApacheZooKeeper:
     """One standalone Apache ZooKeeper server, started and stopped from Python.
 

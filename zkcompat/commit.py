@@ -39,12 +39,6 @@ class Committer:
         self._syncing = False
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="txnlog-sync")
         self.failure: BaseException | None = None
-        self.on_failure: Callable[[BaseException], None] = lambda error: None
-
-    @property
-    def outstanding(self) -> int:
-        """Txns logged but not yet applied."""
-        return len(self._pending)
 
     def submit(self, header: Any, txn: Any, done: Done) -> None:
         if self.failure is not None:
@@ -85,7 +79,6 @@ class Committer:
     def _fail(self, error: BaseException) -> None:
         log.error("The txn log failed; no further write can be made durable", exc_info=error)
         self.failure = error
-        self.on_failure(error)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

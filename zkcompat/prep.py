@@ -13,6 +13,7 @@ error txn in its place, which consumes a zxid exactly as in ZooKeeper.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -76,14 +77,22 @@ class PendingView:
     def __init__(self, tree: DataTree) -> None:
         self.tree = tree
         self.changes: dict[str, tuple[int, NodeRecord | None]] = {}
+        self._order: deque[tuple[int, str]] = deque()  # (zxid, path) as changes were made
         self.zxid = 0  # the zxid of the txn being prepped
 
     def put(self, path: str, record: NodeRecord | None) -> None:
         self.changes[path] = (self.zxid, record)
+        self._order.append((self.zxid, path))
 
     def applied(self, zxid: int) -> None:
-        if self.changes:
-            self.changes = {p: c for p, c in self.changes.items() if c[0] > zxid}
+        """Drop the changes of txns up to ``zxid``: each apply costs only its own changes.
+        A path changed again since (a later zxid) or rolled back (a failed multi) is kept."""
+        order, changes = self._order, self.changes
+        while order and order[0][0] <= zxid:
+            made_at, path = order.popleft()
+            change = changes.get(path)
+            if change is not None and change[0] == made_at:
+                del changes[path]
 
     def get(self, path: str) -> NodeRecord | None:
         change = self.changes.get(path)

@@ -273,7 +273,7 @@ class ZooKeeperServer:
             self._reply(conn, xid, Err.SessionExpired)
             return False
         if op == OpCode.ping:
-            self._in_order(session_id, partial(self._pong, conn, op))
+            self._in_order(session_id, self._pong, conn, op)
         elif op == OpCode.closeSession:
             conn.last_op = op
             step = self._enqueue(session_id)
@@ -285,15 +285,15 @@ class ZooKeeperServer:
             self._close_session(session_id, xid, closed)
         elif op == OpCode.auth:
             packet = R.AuthPacket.decode(payload, offset)[0]
-            self._in_order(session_id, partial(self._auth, conn, xid, packet))
+            self._in_order(session_id, self._auth, conn, xid, packet)
         elif op == OpCode.sasl:
             conn.last_op = op
             request = R.GetSASLRequest.decode(payload, offset)[0]
-            self._in_order(session_id, partial(self._sasl, conn, xid, request))
+            self._in_order(session_id, self._sasl, conn, xid, request)
         elif op in (OpCode.setWatches, OpCode.setWatches2):
             conn.last_op = op
             request = REQUEST_RECORDS[op].decode(payload, offset)[0]
-            self._in_order(session_id, partial(self._answer_set_watches, conn, xid, request))
+            self._in_order(session_id, self._answer_set_watches, conn, xid, request)
         elif op in _WRITES:
             conn.last_op = op
             self._write(conn, xid, op, REQUEST_RECORDS[op].decode(payload, offset)[0])
@@ -303,12 +303,12 @@ class ZooKeeperServer:
         elif op == OpCode.multiRead:
             conn.last_op = op
             ops = decode_multi(payload, offset, MULTI_READ_OPS)
-            self._in_order(session_id, partial(self._multi_read, conn, xid, ops))
+            self._in_order(session_id, self._multi_read, conn, xid, ops)
         elif op in reads.READS:
             conn.last_op = op
             record = REQUEST_RECORDS.get(op)
             request = record.decode(payload, offset)[0] if record is not None else None
-            self._in_order(session_id, partial(self._answer_read, conn, xid, op, request))
+            self._in_order(session_id, self._answer_read, conn, xid, op, request)
         else:
             log.warning("Received packet at server of unknown type %d", op)
             self._reply(conn, xid, Err.Unimplemented, zxid=-1)
@@ -323,14 +323,15 @@ class ZooKeeperServer:
         self._queues.setdefault(session_id, deque()).append(step)
         return step
 
-    def _in_order(self, session_id: int, answer: Callable[[], None]) -> None:
-        """Answer now, or after the session's earlier requests that still wait on commits."""
+    def _in_order(self, session_id: int, answer: Callable[..., None], *args: Any) -> None:
+        """``answer(*args)`` now, or after the session's earlier requests that still wait on
+        commits (the common case, nothing waiting, allocates nothing)."""
         queue = self._queues.get(session_id)
         if not queue:
-            answer()
+            answer(*args)
             return
         step = _Step(self, session_id)
-        step.answer = answer
+        step.answer = partial(answer, *args)
         queue.append(step)
 
     def _drain(self, session_id: int) -> None:

@@ -15,7 +15,7 @@ the data tree) and connections (the network layer maps sessions to connections).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 _SUPER_SECRET = 0xB3415C00
 _JAVA_MULTIPLIER = 0x5DEECE66D
@@ -57,7 +57,6 @@ class Session:
     timeout: int
     expires_at: int = 0
     closing: bool = False
-    identities: list = field(default_factory=list)
 
 
 class SessionTracker:
