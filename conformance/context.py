@@ -83,10 +83,11 @@ class ConformanceClient(KazooClient):
 class Context:
     """One scenario's view of the endpoint. Close it to close every client it opened."""
 
-    def __init__(self, hosts: str, base: str, admin: KazooClient) -> None:
+    def __init__(self, hosts: str, base: str, admin: KazooClient, cluster: Any = None) -> None:
         self.hosts = hosts
         self.base = base
         self.admin = admin
+        self.cluster = cluster  # for ENSEMBLE scenarios: the conformance.ensemble.Cluster
         self._clients: list[ConformanceClient] = []
         self._lock = threading.Lock()
 

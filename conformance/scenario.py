@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from conformance.context import Context
 
 ScenarioFunction = Callable[["Context"], None]
+
+ENDPOINT = "endpoint"
+ENSEMBLE = "ensemble"
 F = TypeVar("F", bound=ScenarioFunction)
 
 
@@ -29,6 +32,7 @@ class Scenario:
     name: str
     func: ScenarioFunction
     description: str
+    needs: str = ENDPOINT  # ENDPOINT: any server or ensemble; ENSEMBLE: a cluster it controls
 
     @property
     def id(self) -> str:
@@ -38,11 +42,12 @@ class Scenario:
 REGISTRY: dict[str, Scenario] = {}
 
 
-def scenario(group: str, name: str | None = None) -> Callable[[F], F]:
+def scenario(group: str, name: str | None = None, *, needs: str = ENDPOINT) -> Callable[[F], F]:
     """Register a function taking a `Context` as a scenario of `group`.
 
     The function's name is the scenario's name unless `name` is given; the first line of its
-    docstring is the description shown in reports.
+    docstring is the description shown in reports. `needs=ENSEMBLE` marks a scenario that
+    starts and stops members of a cluster (`ctx.cluster`) rather than using an endpoint.
     """
 
     def register(func: F) -> F:
@@ -52,6 +57,7 @@ def scenario(group: str, name: str | None = None) -> Callable[[F], F]:
             name=name or func.__name__,
             func=func,
             description=doc.splitlines()[0] if doc else "",
+            needs=needs,
         )
         if found.id in REGISTRY:
             raise ValueError(f"scenario {found.id} is registered twice")
