@@ -36,6 +36,8 @@ from jute.records import (
     TxnHeader,
 )
 from zkcompat.constants import Err, EventType, OpCode, Perms
+from zkcompat.javaorder import JavaHashSet
+from zkcompat.namespaces import NamespaceSummaries, java_length
 
 # Jute records are classes generated at import time, so there is no static type to name for
 # "some txn record"; this alias documents intent where one is expected.
@@ -88,7 +90,16 @@ def ephemeral_kind(owner: int, extended_types: bool) -> EphemeralKind:
     return EphemeralKind.SESSION if owner else EphemeralKind.NONE
 
 
-_NO_CHILDREN: frozenset[str] = frozenset()
+class _NoChildren(frozenset[str]):
+    """The children of a znode that never had any: one shared, empty, immutable set."""
+
+    __slots__ = ()
+
+    def ordered(self) -> list[str]:
+        return []
+
+
+_NO_CHILDREN = _NoChildren()
 
 
 class DataNode:
@@ -124,19 +135,17 @@ class DataNode:
         self.ctime = self.mtime = time
         self.version = self.cversion = self.aversion = 0
         self.ephemeralOwner = ephemeral_owner
-        self.children: set[str] | frozenset[str] = _NO_CHILDREN
+        self.children: JavaHashSet | _NoChildren = _NO_CHILDREN
 
     def add_child(self, name: str) -> None:
-        if isinstance(self.children, set):
-            self.children.add(name)
-        else:
-            self.children = {name}
+        if self.children is _NO_CHILDREN:
+            self.children = JavaHashSet()
+        self.children.add(name)
 
     def remove_child(self, name: str) -> None:
-        if isinstance(self.children, set):
+        # An emptied set stays, as ZooKeeper's does: its size decides later children's order.
+        if self.children is not _NO_CHILDREN:
             self.children.discard(name)
-            if not self.children:
-                self.children = _NO_CHILDREN
 
     def stat(self, extended_types: bool) -> Stat:
         """The Stat a client sees; container and TTL markers show as ephemeralOwner 0."""
@@ -306,6 +315,8 @@ class DataTree:
         self._ephemerals: dict[int, dict[str, None]] = {}
         self._containers: set[str] = set()
         self._ttls: set[str] = set()
+        self.reads = NamespaceSummaries("read_per_namespace")  # counted by zkcompat.reads
+        self.writes = NamespaceSummaries("write_per_namespace")
         # ZooKeeper's fresh tree: all stats zero, OPEN_ACL_UNSAFE, except that
         # /zookeeper/config is world-readable only, set with aversion -1 (ZOOKEEPER-2014).
         for path in ("/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"):
@@ -370,9 +381,9 @@ class DataTree:
         return None if node is None else node.stat(self.extended_types)
 
     def children(self, path: str) -> list[str] | None:
-        """Child names in no particular order (ZooKeeper's are unordered too)."""
+        """Child names in the order ZooKeeper lists them (its HashSet's iteration order)."""
         node = self.nodes.get(path)
-        return None if node is None else list(node.children)
+        return None if node is None else list(node.children.ordered())
 
     def all_children_number(self, path: str) -> int:
         """Every descendant of ``path``, not counting itself (getAllChildrenNumber)."""
@@ -463,6 +474,7 @@ class DataTree:
             self._ttls.add(path)
         elif kind is EphemeralKind.SESSION:
             self._ephemerals.setdefault(owner, {})[path] = None
+        self.writes.add(path, java_length(path) + (len(node.data) if node.data else 0))
         stat = node.stat(self.extended_types) if want_stat else None
         events = ((path, EventType.NodeCreated), (parent_path, EventType.NodeChildrenChanged))
         return ApplyResult(op, Err.Ok, path, stat, events=events)
@@ -502,6 +514,7 @@ class DataTree:
             self._ttls.discard(path)
         elif kind is EphemeralKind.SESSION:
             self._ephemerals.get(node.ephemeralOwner, {}).pop(path, None)
+        self.writes.add(path, java_length(path))
         events = ((path, EventType.NodeDeleted), (parent_path, EventType.NodeChildrenChanged))
         return ApplyResult(op, Err.Ok, path, events=events)
 
@@ -516,6 +529,7 @@ class DataTree:
         node.mtime = header.time
         node.mzxid = header.zxid
         node.version = txn.version
+        self.writes.add(path, java_length(path) + (len(txn.data) if txn.data else 0))
         stat = node.stat(self.extended_types)
         return ApplyResult(op, Err.Ok, path, stat, events=((path, EventType.NodeDataChanged),))
 

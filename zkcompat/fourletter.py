@@ -529,6 +529,8 @@ class FourLetterWords:
             rows.extend(_zero_summary(name, percentiles=False))
         for name in _MNTR_PERCENTILE_SUMMARIES:
             rows.extend(_zero_summary(name, percentiles=True))
+        rows.extend(tree.reads.rows())
+        rows.extend(tree.writes.rows())
         return "".join(f"zk_{key}\t{_mntr_value(value)}\n" for key, value in rows)
 
     def envi(self) -> str:

@@ -18,6 +18,7 @@ from zkcompat.constants import AddWatchMode, Err, OpCode, Perms, WatcherType
 from zkcompat.datatree import DataNode, DataTree
 from zkcompat.errors import KeeperError
 from zkcompat.javaorder import hash_set_order
+from zkcompat.namespaces import STAT_OVERHEAD_BYTES, java_length
 from zkcompat.watches import WatchManager
 
 # Plain ints: IntFlag arithmetic goes through enum's Python-level operators on every check.
@@ -63,6 +64,7 @@ def exists(ctx: ReadContext, reader: Reader, request: Any) -> Any:
     node = ctx.tree.get(path)
     if node is None:
         raise KeeperError(Err.NoNode, path)
+    ctx.tree.reads.add(path, java_length(path) + STAT_OVERHEAD_BYTES)
     return R.ExistsResponse(_stat(ctx, node))
 
 
@@ -70,14 +72,21 @@ def get_data(ctx: ReadContext, reader: Reader, request: Any) -> Any:
     node = _node(ctx, request.path, _READ, reader)
     if request.watch:
         ctx.watches.add_data_watch(request.path, reader)
-    return R.GetDataResponse(node.data, _stat(ctx, node))
+    data = node.data
+    ctx.tree.reads.add(
+        request.path, java_length(request.path) + (len(data) if data else 0) + STAT_OVERHEAD_BYTES
+    )
+    return R.GetDataResponse(data, _stat(ctx, node))
 
 
 def _children(ctx: ReadContext, reader: Reader, request: Any) -> tuple[list[str], DataNode]:
     node = _node(ctx, request.path, _READ, reader)
     if request.watch:
         ctx.watches.add_child_watch(request.path, reader)
-    return list(node.children), node
+    names = node.children.ordered()
+    size = java_length(request.path) + sum(map(java_length, names)) + STAT_OVERHEAD_BYTES
+    ctx.tree.reads.add(request.path, size)
+    return names, node
 
 
 def get_children(ctx: ReadContext, reader: Reader, request: Any) -> Any:

@@ -44,6 +44,7 @@ from typing import Any
 
 from jute.records import ACL, FileHeader, Id, StatPersisted
 from zkcompat.datatree import OPEN_ACL_UNSAFE, AclList, DataNode, DataTree
+from zkcompat.javaorder import spread
 
 log = logging.getLogger(__name__)
 
@@ -227,25 +228,9 @@ def tree_digest(tree: DataTree) -> int:
 # which a snapshot does not record: we assume a map that only ever grew.
 
 
-def _spread(h: int) -> int:
-    return h ^ (h >> 16)
-
-
 def _long_hash(value: int) -> int:
     value &= (1 << 64) - 1
-    return _spread((value ^ (value >> 32)) & 0xFFFFFFFF)
-
-
-def _string_hash(text: str) -> int:
-    h = 0
-    if text.isascii():
-        for unit in text.encode():
-            h = h * 31 + unit
-    else:
-        utf16 = text.encode("utf-16-be")
-        for i in range(0, len(utf16), 2):
-            h = h * 31 + (utf16[i] << 8 | utf16[i + 1])
-    return _spread(h & 0xFFFFFFFF)
+    return spread((value ^ (value >> 32)) & 0xFFFFFFFF)
 
 
 def _grown_capacity(size: int, initial: int, *, concurrent: bool = False) -> int:
@@ -273,21 +258,6 @@ def _java_copy_order(keys: Iterable[int], source_capacity: int) -> list[int]:
     copy_mask, source_mask = _copy_capacity(len(keys)) - 1, source_capacity - 1
     hashes = {key: _long_hash(key) for key in keys}
     return sorted(keys, key=lambda k: (hashes[k] & copy_mask, hashes[k] & source_mask))
-
-
-def _children_order(node: DataNode, base: str, nodes: Mapping[str, DataNode]) -> list[str]:
-    """A znode's children as its HashSet (created with capacity 8) would list them had they
-    been added in creation order, which czxid gives."""
-    names = list(node.children)
-    if len(names) < 2:
-        return names
-    mask = _grown_capacity(len(names), 8) - 1
-
-    def key(name: str) -> tuple[int, int, str]:
-        child = nodes.get(base + name)
-        return (_string_hash(name) & mask, child.czxid if child else 0, name)
-
-    return sorted(names, key=key)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -389,7 +359,7 @@ def iter_snapshot(tree: DataTree, sessions: Mapping[int, int]) -> Iterator[bytes
         emit(_node_record(path, node, acl_id))
         digest += node_digest(path, node)
         base = "/" if path == "/" else path + "/"
-        stack.extend(base + name for name in reversed(_children_order(node, base, tree.nodes)))
+        stack.extend(base + name for name in reversed(node.children.ordered()))
         if size >= _CHUNK:
             chunk = b"".join(parts)
             parts.clear()

@@ -1,0 +1,75 @@
+"""ZooKeeper's per-namespace traffic summaries, which `mntr` reports.
+
+ZooKeeper 3.8 counts, for each top-level znode (the "namespace" of a path: `/app` for
+`/app/a/b`), the bytes of every read (getData, exists, getChildren) and write (create,
+delete, setData) as the data tree serves or applies it, and `mntr` lists an avg/min/max/
+cnt/sum row set per namespace: `zk_avg_app_read_per_namespace` and so on. A namespace shows up
+the first time it is touched, and stays (`srst` does not reset these). Read sizes include a
+fixed allowance for the Stat.
+
+Sizes count the path as Java does (UTF-16 units), so a name outside the Basic Multilingual
+Plane counts twice.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from zkcompat.javaorder import hash_set_order
+
+STAT_OVERHEAD_BYTES = 6 * 8 + 5 * 4  # DataTree.STAT_OVERHEAD_BYTES: six longs, five ints
+
+
+def java_length(text: str) -> int:
+    """``String.length()``: UTF-16 code units."""
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(1 for char in text if char > "\uffff")
+
+
+class NamespaceSummaries:
+    """One summary set (ZooKeeper's AvgMinMaxCounterSet) keyed by top-level namespace."""
+
+    __slots__ = ("_counters", "suffix")
+
+    def __init__(self, suffix: str) -> None:
+        self.suffix = suffix  # "read_per_namespace" or "write_per_namespace"
+        self._counters: dict[str, list[int]] = {}  # namespace -> [count, total, min, max]
+
+    def add(self, path: str, amount: int) -> None:
+        """Count `amount` bytes against the namespace of `path` ("/" has none)."""
+        end = path.find("/", 1)
+        namespace = path[1:end] if end > 0 else path[1:]
+        if not namespace:
+            return
+        counter = self._counters.get(namespace)
+        if counter is None:
+            self._counters[namespace] = [1, amount, amount, amount]
+            return
+        counter[0] += 1
+        counter[1] += amount
+        if amount < counter[2]:
+            counter[2] = amount
+        if amount > counter[3]:
+            counter[3] = amount
+
+    def rows(self) -> list[tuple[str, int | float]]:
+        """mntr's rows, namespaces in the order ZooKeeper's ConcurrentHashMap lists them."""
+        rows: list[tuple[str, int | float]] = []
+        for namespace in hash_set_order(self._counters):
+            count, total, low, high = self._counters[namespace]
+            name = f"{namespace}_{self.suffix}"
+            rows.append((f"avg_{name}", _average(total, count)))
+            rows.append((f"min_{name}", low))
+            rows.append((f"max_{name}", high))
+            rows.append((f"cnt_{name}", count))
+            rows.append((f"sum_{name}", total))
+        return rows
+
+
+def _average(total: int, count: int) -> float:
+    """AvgMinMaxCounter.getAvg: the exact double quotient rounded half-up to 4 places."""
+    if not count:
+        return 0.0
+    exact = Decimal(total / count)
+    return float(exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
