@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint conformance bench-codec clean
+.PHONY: run test lint zookeeper conformance golden bench-codec clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -21,21 +21,32 @@ lint: $(STAMP)
 	$(BIN)/ruff check jute zkcompat conformance tests
 	$(BIN)/ruff format --check jute zkcompat conformance tests
 
-test: lint
+test: lint zookeeper
 	$(BIN)/python -m pytest -q
 
-# Prove the conformance suite against Apache ZooKeeper 3.8 itself (Debian's package, installed
-# here when missing), then check that ZooKeeper and zkcompat read each other's data
-# directories. `make test` runs the same suite against zkcompat.
-conformance: $(STAMP)
-	@{ command -v java >/dev/null && test -f /usr/share/java/zookeeper.jar; } || { \
+# Debian's Apache ZooKeeper 3.8: the oracle, and the zkCli.sh and cli_mt clients the suite drives.
+zookeeper:
+	@{ command -v java >/dev/null && test -f /usr/share/java/zookeeper.jar && \
+		test -x /usr/share/zookeeper/bin/zkCli.sh && test -x /usr/lib/zookeeper/bin/cli_mt; } || { \
 		echo "installing Debian's Apache ZooKeeper"; \
 		apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zookeeper zookeeper-bin; }
+
+# Prove the conformance suite against Apache ZooKeeper 3.8 itself (Debian's package, installed
+# here when missing) and check that it still gives the golden traces; run zkcompat
+# differentially against it; then check that ZooKeeper and zkcompat read each other's data
+# directories. `make test` runs the suite against zkcompat with the golden traces.
+conformance: $(STAMP) zookeeper
 	mkdir -p build
-	$(BIN)/python -m conformance oracle-run \
+	$(BIN)/python -m conformance oracle-run --golden \
 		--junit build/conformance-zookeeper.xml --report build/conformance-zookeeper.md
+	$(BIN)/python -m conformance oracle-run --zkcompat \
+		--junit build/conformance-zkcompat.xml --report build/conformance-zkcompat.md
 	$(BIN)/python -m conformance.interop
+
+# Re-record the golden traces (conformance/golden/*.json) from Apache ZooKeeper 3.8.
+golden: $(STAMP) zookeeper
+	$(BIN)/python -m conformance golden
 
 bench-codec: $(STAMP)
 	$(BIN)/python -m zkcompat.bench.codec

@@ -18,12 +18,15 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from kazoo.client import KazooClient
 from kazoo.protocol.serialization import Watch
 from kazoo.protocol.states import EVENT_TYPE_MAP
+
+from conformance.trace import Trace
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +44,14 @@ class WireEvent:
 
 
 class ConformanceClient(KazooClient):
-    """A kazoo client that also records every watch event the server sends it."""
+    """A kazoo client that records every watch event the server sends it, and, when the
+    scenario is traced, every request it sends."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, trace: Trace | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.wire_events: list[WireEvent] = []
+        self._trace = trace
+        self._traced = trace.attach(self) if trace else None
         self._events_changed = threading.Condition()
         reader = self._connection._read_watch_event
 
@@ -60,6 +66,16 @@ class ConformanceClient(KazooClient):
             return reader(buffer, offset)
 
         self._connection._read_watch_event = recording_reader
+
+    def _call(self, request: Any, async_object: Any) -> Any:
+        if self._trace is not None and self._traced is not None:
+            self._trace.request(self._traced, request, async_object)
+        return super()._call(request, async_object)
+
+    def start(self, timeout: float = 15) -> None:
+        super().start(timeout)
+        if self._traced is not None and self.client_id:
+            self._traced.session_id = self.client_id[0]
 
     def wait_for_events(self, count: int, timeout: float = EVENT_WAIT) -> list[WireEvent]:
         """Wait until at least `count` events have arrived; return all of them so far."""
@@ -83,11 +99,19 @@ class ConformanceClient(KazooClient):
 class Context:
     """One scenario's view of the endpoint. Close it to close every client it opened."""
 
-    def __init__(self, hosts: str, base: str, admin: KazooClient, cluster: Any = None) -> None:
+    def __init__(
+        self,
+        hosts: str,
+        base: str,
+        admin: KazooClient,
+        cluster: Any = None,
+        trace: Trace | None = None,
+    ) -> None:
         self.hosts = hosts
         self.base = base
         self.admin = admin
         self.cluster = cluster  # for ENSEMBLE scenarios: the conformance.ensemble.Cluster
+        self.trace = trace  # set in differential runs: what this scenario's clients saw
         self._clients: list[ConformanceClient] = []
         self._lock = threading.Lock()
 
@@ -116,7 +140,10 @@ class Context:
         ensembles pass `hosts=ctx.hosts` or a chosen server. `chroot` is appended.
         """
         zk = ConformanceClient(
-            hosts=(hosts or self.first_host) + chroot, timeout=timeout, **options
+            hosts=(hosts or self.first_host) + chroot,
+            timeout=timeout,
+            trace=self.trace,
+            **options,
         )
         with self._lock:
             self._clients.append(zk)
@@ -139,15 +166,23 @@ class Context:
 
     def four_letter(self, word: str, timeout: float = 10.0) -> str:
         """Send a four-letter word to the first endpoint over a new socket; return the answer."""
-        return four_letter_word(self.first_host, word, timeout)
+        answer = four_letter_word(self.first_host, word, timeout)
+        if self.trace is not None:
+            self.trace.four_letter(word, answer)
+        return answer
 
     def wait_until(
         self, condition: Callable[[], bool], what: str, timeout: float = EVENT_WAIT
     ) -> bool:
-        """Poll `condition` until true or `timeout`; return its last value."""
+        """Poll `condition` until true or `timeout`; return its last value.
+
+        The polling requests are left out of a trace: how many there are is a matter of timing.
+        """
         deadline = time.monotonic() + timeout
         while True:
-            if condition():
+            with self.trace.quiet() if self.trace else nullcontext():
+                met = condition()
+            if met:
                 return True
             if time.monotonic() >= deadline:
                 log.debug("gave up waiting for %s", what)

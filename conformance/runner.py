@@ -1,8 +1,10 @@
 """Running scenarios against an endpoint, and the command line around it.
 
 Owns choosing scenarios (`--group`, `-k`), running each one in its own thread with a
-deadline, turning its outcome into a `ScenarioResult`, the live progress line on stderr, and
-the `run` / `oracle-run` / `list` commands. Report formats live in `conformance.report`.
+deadline, turning its outcome into a `ScenarioResult`, differential mode (each scenario's
+trace compared with Apache ZooKeeper's, live from `--oracle` or recorded in `--golden`
+traces), the live progress line on stderr, and the `run` / `oracle-run` / `golden` / `list`
+commands. Report formats live in `conformance.report`; traces in `conformance.trace`.
 
 Exit codes: 0 every selected scenario passed; 1 at least one failed or errored; 2 nothing ran
 (bad arguments, no scenario selected, endpoint unreachable, Apache ZooKeeper unavailable);
@@ -12,6 +14,7 @@ Exit codes: 0 every selected scenario passed; 1 at least one failed or errored; 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import secrets
 import shutil
@@ -19,17 +22,21 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from kazoo.client import KazooClient
 
-from conformance import groups, report
+from conformance import groups, report, trace
 from conformance.context import Context, close_client, four_letter_word
 from conformance.results import Outcome, ScenarioResult, SuiteRun
-from conformance.scenario import ExpectationFailed, Scenario, describe
+from conformance.scenario import ENSEMBLE, ExpectationFailed, Scenario, describe
+from conformance.trace import Trace
+from conformance.zookeeper import ApacheZooKeeper, ZkcompatServer, ZooKeeperUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,7 @@ EXIT_NOT_RUN = 2
 EXIT_INTERRUPTED = 130
 
 DEFAULT_TIMEOUT = 60.0
+GOLDEN_DIR = Path(__file__).parent / "golden"
 
 
 class EndpointUnreachable(RuntimeError):
@@ -142,10 +150,58 @@ def select(
     ]
 
 
+class ReferenceUnavailable(RuntimeError):
+    """There is nothing to compare a scenario's trace with (no golden trace, oracle failed)."""
+
+
+class Reference(Protocol):
+    """Where differential mode gets ZooKeeper's trace of a scenario from."""
+
+    def trace(self, scenario: Scenario) -> dict[str, Any]: ...
+
+
 def run_one(
-    scenario: Scenario, host: ScenarioHost, timeout: float = DEFAULT_TIMEOUT
+    scenario: Scenario,
+    host: ScenarioHost,
+    timeout: float = DEFAULT_TIMEOUT,
+    reference: Reference | None = None,
 ) -> ScenarioResult:
-    """Run one scenario in its own thread; give up on it after `timeout` seconds."""
+    """Run one scenario in its own thread; give up on it after `timeout` seconds.
+
+    With a `reference`, a scenario that passes is also compared with ZooKeeper's trace of it
+    (unless it is marked non-differential) and fails on the first place they disagree.
+    """
+    traced = reference is not None and scenario.differential
+    result, observed = run_traced(scenario, host, timeout, traced)
+    if observed is None or not result.passed or reference is None:
+        return result
+    try:
+        expected = reference.trace(scenario)
+    except ReferenceUnavailable as exc:
+        return replace(result, outcome=Outcome.ERROR, message=f"no reference trace: {exc}")
+    differences = trace.compare(expected, observed)
+    if not differences:
+        return result
+    first = differences[0]
+    listing = "\n".join(
+        f"{d.where}: expected {d.expected!r}, got {d.actual!r}" for d in differences[:20]
+    )
+    more = f"\n... and {len(differences) - 20} more" if len(differences) > 20 else ""
+    return replace(
+        result,
+        outcome=Outcome.FAILED,
+        what=f"differential: {first.where}",
+        expected=describe(first.expected),
+        actual=describe(first.actual),
+        message=f"{len(differences)} difference(s) from ZooKeeper's trace, first at {first.where}",
+        detail=listing + more,
+    )
+
+
+def run_traced(
+    scenario: Scenario, host: ScenarioHost, timeout: float, traced: bool = True
+) -> tuple[ScenarioResult, dict[str, Any] | None]:
+    """Run one scenario; with `traced`, also return its normalised trace if it finished."""
     started = time.monotonic()
     outcome: list[ScenarioResult] = []
 
@@ -162,9 +218,12 @@ def run_one(
     try:
         context = host.context(scenario)
     except Exception as exc:
-        return finish(
+        result = finish(
             Outcome.ERROR, message=f"setup failed: {exc!r}", detail=traceback.format_exc()
         )
+        return result, None
+    if traced:
+        context.trace = Trace(context.base)
 
     def body() -> None:
         try:
@@ -198,9 +257,77 @@ def run_one(
         # Closing the scenario's clients fails its pending calls, which lets the thread end.
         host.release(context)
         worker.join(5.0)
-        return finish(Outcome.ERROR, message=f"did not finish within {timeout:g}s")
+        return finish(Outcome.ERROR, message=f"did not finish within {timeout:g}s"), None
+    # Read the trace before the clients close: closing fails any reply still pending.
+    observed = context.trace.normalise() if context.trace is not None else None
     host.release(context)
-    return outcome[0]
+    return outcome[0], observed
+
+
+class OracleReference:
+    """ZooKeeper's trace of each scenario, taken live from an oracle endpoint."""
+
+    def __init__(self, host: ScenarioHost, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.host = host
+        self.timeout = timeout
+
+    def trace(self, scenario: Scenario) -> dict[str, Any]:
+        result, observed = run_traced(scenario, self.host, self.timeout)
+        if not result.passed or observed is None:
+            raise ReferenceUnavailable(f"the oracle does not pass it either: {result.message}")
+        return observed
+
+
+class GoldenReference:
+    """ZooKeeper's trace of each scenario as recorded by `make golden` (one JSON per group)."""
+
+    def __init__(self, directory: Path = GOLDEN_DIR) -> None:
+        self.directory = directory
+        self._groups: dict[str, dict[str, Any]] = {}
+
+    def trace(self, scenario: Scenario) -> dict[str, Any]:
+        if scenario.group not in self._groups:
+            path = self.directory / f"{scenario.group}.json"
+            self._groups[scenario.group] = (
+                json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+            )
+        recorded = self._groups[scenario.group].get(scenario.id)
+        if recorded is None:
+            raise ReferenceUnavailable(
+                f"no golden trace for {scenario.id} in {self.directory} (run `make golden`)"
+            )
+        return recorded
+
+
+def record_golden(
+    scenarios: Sequence[Scenario],
+    host: ScenarioHost,
+    directory: Path,
+    progress: Progress | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[ScenarioResult]:
+    """Record the trace of every differential scenario that passes on `host` into `directory`.
+
+    Returns the results; a scenario that does not pass gets no trace. Groups are rewritten
+    whole, so traces of scenarios that no longer exist disappear.
+    """
+    results = []
+    traces: dict[str, dict[str, Any]] = {}
+    for found in scenarios:
+        if progress:
+            progress.starting(found)
+        result, observed = run_traced(found, host, timeout, found.differential)
+        results.append(result)
+        if result.passed and observed is not None:
+            traces.setdefault(found.group, {})[found.id] = observed
+        if progress:
+            progress.finished(result)
+    if progress:
+        progress.close()
+    directory.mkdir(parents=True, exist_ok=True)
+    for group, recorded in traces.items():
+        (directory / f"{group}.json").write_text(trace.dumps(recorded), encoding="utf-8")
+    return results
 
 
 def run_suite(
@@ -208,14 +335,15 @@ def run_suite(
     host: ScenarioHost,
     progress: Progress | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    reference: Reference | None = None,
 ) -> SuiteRun:
-    """Run `scenarios` in order against an opened `host`."""
+    """Run `scenarios` in order against an opened `host` (differentially, given a reference)."""
     run = SuiteRun(hosts=host.hosts, started=datetime.now(UTC), server=host.server_version())
     started = time.monotonic()
     for found in scenarios:
         if progress:
             progress.starting(found)
-        result = run_one(found, host, timeout)
+        result = run_one(found, host, timeout, reference)
         run.results.append(result)
         if progress:
             progress.finished(result)
@@ -322,15 +450,50 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeatable)")
 
+    def golden(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--golden",
+            nargs="?",
+            type=Path,
+            const=GOLDEN_DIR,
+            metavar="DIR",
+            help="differential: compare each scenario's trace with the golden traces recorded "
+            "from Apache ZooKeeper (default: conformance/golden)",
+        )
+
     run = commands.add_parser("run", help="run the suite against an endpoint")
     run.add_argument("--hosts", required=True, metavar="HOST:PORT[,...]", help="the endpoint")
+    run.add_argument(
+        "--oracle",
+        metavar="HOST:PORT",
+        help="differential: run each scenario against this Apache ZooKeeper too and compare "
+        "replies, errors, stats (zxids by order, times dropped), watch events, 4lw keys",
+    )
     output(run)
+    golden(run)
 
     oracle = commands.add_parser(
         "oracle-run", help="start Apache ZooKeeper 3.8 (Debian's jars), run the suite, stop it"
     )
     output(oracle)
-    oracle.add_argument("--keep", action="store_true", help="keep ZooKeeper's temp directory")
+    golden(oracle)
+    oracle.add_argument(
+        "--zkcompat",
+        action="store_true",
+        help="differential: start zkcompat too and run the suite against it, with the Apache "
+        "ZooKeeper as the oracle",
+    )
+    oracle.add_argument("--keep", action="store_true", help="keep the servers' temp directories")
+
+    record = commands.add_parser(
+        "golden", help="record golden traces from Apache ZooKeeper 3.8 (started here)"
+    )
+    selection(record)
+    record.add_argument(
+        "--output", type=Path, default=GOLDEN_DIR, metavar="DIR", help="where to write them"
+    )
+    record.add_argument("--hosts", metavar="HOST:PORT", help="record from this server instead")
+    record.add_argument("-v", "--verbose", action="count", default=0, help="log more")
 
     listing = commands.add_parser("list", help="list the scenarios")
     selection(listing)
@@ -365,6 +528,8 @@ def main(
         err.write(f"unknown group(s): {', '.join(sorted(unknown))}\n")
         return EXIT_NOT_RUN
     chosen = select(catalogue, group_names, args.keywords)
+    if args.command != "list":
+        chosen = _without_ensemble(chosen, err)
 
     if args.command == "list":
         for found in chosen:
@@ -377,12 +542,58 @@ def main(
         err.write("no scenario matches the selection\n")
         return EXIT_NOT_RUN
     try:
+        if args.command == "golden":
+            return _record(args, chosen, host_factory, err)
         if args.command == "oracle-run":
             return _oracle_run(args, chosen, host_factory, out, err)
-        return _run(args.hosts, args, chosen, host_factory, out, err)
+        return _run_with_reference(args.hosts, args, chosen, host_factory, out, err)
     except KeyboardInterrupt:
         err.write("\ninterrupted\n")
         return EXIT_INTERRUPTED
+
+
+def _without_ensemble(chosen: Sequence[Scenario], err: TextIO) -> list[Scenario]:
+    """Scenarios that need a cluster under our control cannot run against a given endpoint."""
+    kept = [found for found in chosen if found.needs != ENSEMBLE]
+    if len(kept) < len(chosen):
+        err.write(
+            f"{len(chosen) - len(kept)} ensemble scenario(s) left out: they need a cluster "
+            "this run controls\n"
+        )
+    return kept
+
+
+def _open(host: ScenarioHost, err: TextIO) -> bool:
+    try:
+        host.open()
+    except EndpointUnreachable as exc:
+        err.write(f"{exc}\n")
+        return False
+    return True
+
+
+def _run_with_reference(
+    hosts: str,
+    args: argparse.Namespace,
+    chosen: Sequence[Scenario],
+    host_factory: Callable[[str], ScenarioHost],
+    out: TextIO,
+    err: TextIO,
+    oracle: str | None = None,
+) -> int:
+    """`_run`, differentially against the `--oracle` endpoint or `--golden` traces if asked."""
+    oracle = oracle or getattr(args, "oracle", None)
+    if oracle is None:
+        reference = GoldenReference(args.golden) if args.golden else None
+        return _run(hosts, args, chosen, host_factory, out, err, reference)
+    oracle_host = host_factory(oracle)
+    if not _open(oracle_host, err):
+        return EXIT_NOT_RUN
+    try:
+        reference = OracleReference(oracle_host, args.timeout)
+        return _run(hosts, args, chosen, host_factory, out, err, reference)
+    finally:
+        oracle_host.close()
 
 
 def _run(
@@ -392,15 +603,13 @@ def _run(
     host_factory: Callable[[str], ScenarioHost],
     out: TextIO,
     err: TextIO,
+    reference: Reference | None = None,
 ) -> int:
     host = host_factory(hosts)
-    try:
-        host.open()
-    except EndpointUnreachable as exc:
-        err.write(f"{exc}\n")
+    if not _open(host, err):
         return EXIT_NOT_RUN
     try:
-        run = run_suite(chosen, host, Progress(err, len(chosen)), args.timeout)
+        run = run_suite(chosen, host, Progress(err, len(chosen)), args.timeout, reference)
     finally:
         host.close()
     out.write(report.summary_table(run))
@@ -413,6 +622,17 @@ def _run(
     return EXIT_OK if run.ok else EXIT_FAILED
 
 
+def _start(server: ApacheZooKeeper, name: str, err: TextIO) -> bool:
+    err.write(f"starting {name} ...\n")
+    try:
+        server.start()
+    except ZooKeeperUnavailable as exc:
+        err.write(f"{name} unavailable: {exc}\n")
+        return False
+    err.write(f"{name} pid {server.pid} on {server.hosts} ({server.directory})\n")
+    return True
+
+
 def _oracle_run(
     args: argparse.Namespace,
     chosen: Sequence[Scenario],
@@ -420,17 +640,51 @@ def _oracle_run(
     out: TextIO,
     err: TextIO,
 ) -> int:
-    from conformance.zookeeper import ApacheZooKeeper, ZooKeeperUnavailable
+    """Against Apache ZooKeeper itself; or, with `--zkcompat`, zkcompat with it as the oracle."""
+    with ExitStack() as running:
+        zookeeper = running.enter_context(_stopping(ApacheZooKeeper(keep_dir=args.keep)))
+        if not _start(zookeeper, "Apache ZooKeeper", err):
+            return EXIT_NOT_RUN
+        if not args.zkcompat:
+            return _run_with_reference(zookeeper.hosts, args, chosen, host_factory, out, err)
+        subject = running.enter_context(_stopping(ZkcompatServer(keep_dir=args.keep)))
+        if not _start(subject, "zkcompat", err):
+            return EXIT_NOT_RUN
+        oracle = None if args.golden else zookeeper.hosts
+        return _run_with_reference(subject.hosts, args, chosen, host_factory, out, err, oracle)
 
-    server = ApacheZooKeeper(keep_dir=args.keep)
-    err.write("starting Apache ZooKeeper ...\n")
+
+@contextmanager
+def _stopping(server: ApacheZooKeeper) -> Iterator[ApacheZooKeeper]:
     try:
-        server.start()
-    except ZooKeeperUnavailable as exc:
-        err.write(f"Apache ZooKeeper unavailable: {exc}\n")
-        return EXIT_NOT_RUN
-    try:
-        err.write(f"Apache ZooKeeper pid {server.pid} on {server.hosts} ({server.directory})\n")
-        return _run(server.hosts, args, chosen, host_factory, out, err)
+        yield server
     finally:
         server.stop()
+
+
+def _record(
+    args: argparse.Namespace,
+    chosen: Sequence[Scenario],
+    host_factory: Callable[[str], ScenarioHost],
+    err: TextIO,
+) -> int:
+    """`golden`: record every chosen scenario's trace from Apache ZooKeeper."""
+    with ExitStack() as running:
+        hosts = args.hosts
+        if hosts is None:
+            zookeeper = running.enter_context(_stopping(ApacheZooKeeper()))
+            if not _start(zookeeper, "Apache ZooKeeper", err):
+                return EXIT_NOT_RUN
+            hosts = zookeeper.hosts
+        host = host_factory(hosts)
+        if not _open(host, err):
+            return EXIT_NOT_RUN
+        try:
+            results = record_golden(chosen, host, args.output, Progress(err, len(chosen)))
+        finally:
+            host.close()
+    failed = [result for result in results if not result.passed]
+    err.write(f"golden traces of {len(results) - len(failed)} scenarios written to {args.output}\n")
+    for result in failed:
+        err.write(f"not recorded, it does not pass: {result.id}: {result.message}\n")
+    return EXIT_FAILED if failed else EXIT_OK

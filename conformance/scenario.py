@@ -33,6 +33,7 @@ class Scenario:
     func: ScenarioFunction
     description: str
     needs: str = ENDPOINT  # ENDPOINT: any server or ensemble; ENSEMBLE: a cluster it controls
+    differential: bool = True  # False: its trace depends on timing, so only assertions count
 
     @property
     def id(self) -> str:
@@ -42,12 +43,16 @@ class Scenario:
 REGISTRY: dict[str, Scenario] = {}
 
 
-def scenario(group: str, name: str | None = None, *, needs: str = ENDPOINT) -> Callable[[F], F]:
+def scenario(
+    group: str, name: str | None = None, *, needs: str = ENDPOINT, differential: bool = True
+) -> Callable[[F], F]:
     """Register a function taking a `Context` as a scenario of `group`.
 
     The function's name is the scenario's name unless `name` is given; the first line of its
     docstring is the description shown in reports. `needs=ENSEMBLE` marks a scenario that
     starts and stops members of a cluster (`ctx.cluster`) rather than using an endpoint.
+    `differential=False` leaves it out of trace comparison: what its clients see depends on
+    timing (concurrent clients, expiry), so two runs against one server differ.
     """
 
     def register(func: F) -> F:
@@ -58,6 +63,7 @@ def scenario(group: str, name: str | None = None, *, needs: str = ENDPOINT) -> C
             func=func,
             description=doc.splitlines()[0] if doc else "",
             needs=needs,
+            differential=differential,
         )
         if found.id in REGISTRY:
             raise ValueError(f"scenario {found.id} is registered twice")

@@ -3,6 +3,8 @@
 Owns starting `org.apache.zookeeper.server.ZooKeeperServerMain` from Debian's jars in a
 temporary directory on a free loopback port, waiting until a kazoo session connects, and
 stopping it by PID and removing the directory. It knows nothing about scenarios.
+`ZkcompatServer` starts zkcompat from the same `zoo.cfg` in the same way, for live
+differential runs.
 
 Debian's `zookeeper.jar` names its dependencies in its manifest `Class-Path`, so the class path
 is that jar plus an SLF4J binding for log4j 1.2 (so the server's log lands in the temp dir).
@@ -16,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -70,6 +73,8 @@ class ApacheZooKeeper:
     `zoo.cfg` lines; `system_properties` become `-D` options of the JVM (for example
     `zookeeper.extendedTypesEnabled`).
     """
+
+    directory_prefix = "zkconf-apache-"
 
     def __init__(
         self,
@@ -127,13 +132,9 @@ class ApacheZooKeeper:
         """Start the server and return once a kazoo session has connected to it."""
         if self._process is not None:
             raise RuntimeError("already started")
-        java = self.java or shutil.which("java")
-        if java is None:
-            raise ZooKeeperUnavailable("java not found on PATH")
-        classpath = self.classpath or default_classpath()
-        self.directory = Path(tempfile.mkdtemp(prefix="zkconf-apache-"))
+        self.directory = Path(tempfile.mkdtemp(prefix=self.directory_prefix))
         try:
-            self._launch(java, classpath)
+            self._launch()
             self._wait_until_serving()
         except BaseException:
             self.stop()
@@ -141,22 +142,18 @@ class ApacheZooKeeper:
         log.info("Apache ZooKeeper pid %s serving on %s", self.pid, self.hosts)
         return self
 
-    def _launch(self, java: str, classpath: list[str]) -> None:
-        assert self.directory is not None
-        data_dir = self.data_dir or self.directory / "data"
-        data_dir.mkdir(exist_ok=True)
-        conf_dir = self.directory / "conf"
-        conf_dir.mkdir()
-        (conf_dir / "log4j.properties").write_text(LOG4J_PROPERTIES)
-        self.port = free_port()
-        config_path = conf_dir / "zoo.cfg"
-        config_path.write_text(self.config_text(self.port, data_dir))
+    def command(self, conf_dir: Path, config_path: Path) -> list[str]:
+        """The server's command line: Debian's jars on a JVM."""
+        java = self.java or shutil.which("java")
+        if java is None:
+            raise ZooKeeperUnavailable("java not found on PATH")
+        classpath = self.classpath or default_classpath()
         properties = {
             "zookeeper.log.dir": str(self.directory),
             "zookeeper.admin.enableServer": "false",
             **self.system_properties,
         }
-        command = [
+        return [
             java,
             f"-Xmx{self.max_heap}",
             "-XX:+UseSerialGC",
@@ -166,6 +163,18 @@ class ApacheZooKeeper:
             MAIN_CLASS,
             str(config_path),
         ]
+
+    def _launch(self) -> None:
+        assert self.directory is not None
+        data_dir = self.data_dir or self.directory / "data"
+        data_dir.mkdir(exist_ok=True)
+        conf_dir = self.directory / "conf"
+        conf_dir.mkdir()
+        (conf_dir / "log4j.properties").write_text(LOG4J_PROPERTIES)
+        self.port = free_port()
+        config_path = conf_dir / "zoo.cfg"
+        config_path.write_text(self.config_text(self.port, data_dir))
+        command = self.command(conf_dir, config_path)
         log.debug("starting %s", " ".join(command))
         with open(self.directory / "stdout.log", "wb") as out:
             # Its own session: a Ctrl-C in the terminal reaches us, and we stop it cleanly.
@@ -238,3 +247,14 @@ class ApacheZooKeeper:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class ZkcompatServer(ApacheZooKeeper):
+    """zkcompat started the same way, from the same `zoo.cfg`: the subject of a live
+    differential run. `system_properties` become its `-D` options."""
+
+    directory_prefix = "zkconf-zkcompat-"
+
+    def command(self, conf_dir: Path, config_path: Path) -> list[str]:
+        properties = (f"-D{key}={value}" for key, value in self.system_properties.items())
+        return [sys.executable, "-m", "zkcompat", "serve", *properties, str(config_path)]

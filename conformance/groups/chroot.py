@@ -276,7 +276,7 @@ def sync_in_chroot(ctx: Context) -> None:
     expect(zk.sync("/a"), "/a", "sync result")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def kazoo_lock_in_chroot(ctx: Context) -> None:
     """kazoo Lock in a chroot: its node is created under the chroot; contenders work."""
     plain, zk, root = jailed(ctx)
@@ -289,7 +289,7 @@ def kazoo_lock_in_chroot(ctx: Context) -> None:
     lock.release()
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def children_watch_recipe_in_chroot(ctx: Context) -> None:
     """kazoo ChildrenWatch in a chroot tracks children added from outside it."""
     plain, zk, root = jailed(ctx)

@@ -145,6 +145,47 @@ def children_of_a_leaf_are_empty(ctx: Context) -> None:
 
 
 @scenario(group="crud")
+def children_come_in_hash_set_order(ctx: Context) -> None:
+    """getChildren lists names in ZooKeeper's HashSet order, which depends on history.
+
+    Not sorted and not creation order: clients (zkCli's `ls` sorts, kazoo does not) see the
+    iteration order of the parent's `HashSet<String>(8)`, which grows but never shrinks.
+    """
+    zk = ctx.client()
+    for name in ("b", "a", "c", "10", "Q", "zz", "m1", "ab"):
+        zk.create(ctx.path(name))
+    expect(
+        zk.get_children(ctx.path()),
+        ["zz", "a", "Q", "ab", "b", "c", "m1", "10"],
+        "children of eight creates",
+    )
+    for name in ("b", "Q", "zz", "m1", "ab"):
+        zk.delete(ctx.path(name))
+    expect(zk.get_children(ctx.path()), ["a", "c", "10"], "children after five deletes")
+    zk.create(ctx.path("b"))
+    zk.create(ctx.path("Q"))
+    expect(
+        zk.get_children(ctx.path()),
+        ["a", "Q", "b", "c", "10"],
+        "children after two creates (the set kept its grown table)",
+    )
+
+
+@scenario(group="crud")
+def sequential_children_come_in_hash_set_order(ctx: Context) -> None:
+    """Twenty sequential children come back in HashSet order, not in sequence order."""
+    zk = ctx.client()
+    for _ in range(20):
+        zk.create(ctx.path("n-"), sequence=True)
+    order = [9, 2, 13, 1, 12, 4, 15, 3, 14, 6, 17, 5, 16, 8, 19, 7, 18, 0, 11, 10]
+    expect(
+        zk.get_children(ctx.path()),
+        [f"n-{number:010d}" for number in order],
+        "children of twenty sequential creates",
+    )
+
+
+@scenario(group="crud")
 def children2_returns_the_parent_stat(ctx: Context) -> None:
     """getChildren2 returns the children and the parent's stat with numChildren."""
     zk = ctx.client()

@@ -143,6 +143,41 @@ def mntr_counts_ephemerals_and_watches(ctx: Context) -> None:
 
 
 @scenario(group="fourletter")
+def mntr_counts_bytes_per_namespace(ctx: Context) -> None:
+    """mntr sums the bytes of reads and writes per top-level znode, with a 68-byte stat allowance.
+
+    A write counts the path's length plus the data; a read counts the path, the data (or the
+    child names) and 68 bytes for the Stat. Namespace: the first component of the path.
+    """
+    zk = ctx.client()
+    namespace = ctx.base.split("/")[1]
+    path = ctx.path("counted")
+
+    def totals(kind: str) -> tuple[int, int]:
+        found = fields(ctx.four_letter("mntr"), "\t")
+        name = f"{namespace}_{kind}_per_namespace"
+        return int(found.get(f"zk_cnt_{name}", 0)), int(found.get(f"zk_sum_{name}", 0))
+
+    writes, reads = totals("write"), totals("read")
+    zk.create(path, b"12345")
+    zk.set(path, b"1")
+    zk.get(path)
+    zk.exists(path)
+    zk.get_children(ctx.path())
+    after_writes, after_reads = totals("write"), totals("read")
+    expect(
+        (after_writes[0] - writes[0], after_writes[1] - writes[1]),
+        (2, 2 * len(path) + 5 + 1),
+        "change in (cnt, sum) of write_per_namespace after a create and a set",
+    )
+    expect(
+        (after_reads[0] - reads[0], after_reads[1] - reads[1]),
+        (3, (len(path) + 1 + 68) + (len(path) + 68) + (len(ctx.path()) + len("counted") + 68)),
+        "change in (cnt, sum) of read_per_namespace after getData, exists and getChildren",
+    )
+
+
+@scenario(group="fourletter")
 def conf_lists_settings(ctx: Context) -> None:
     """conf lists key=value settings including clientPort, dataDir and tickTime."""
     found = fields(ctx.four_letter("conf"), "=")

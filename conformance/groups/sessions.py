@@ -427,7 +427,7 @@ def ephemeral_owner_is_session_id(ctx: Context) -> None:
 # --- expiry (waits out a real session timeout) ---------------------------------------------
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def expiry_deletes_ephemerals_and_fires_watches(ctx: Context) -> None:
     """An idle session expires: its ephemerals go, watches fire; a pinging one lives on."""
     minimum = 2 * tick_time(ctx)

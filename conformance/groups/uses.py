@@ -12,6 +12,9 @@ killed client cannot reconnect and is never told, like a process paused past its
 Mutual exclusion is checked two ways: an `Occupancy` counts holders inside the critical
 section, and a counter znode is incremented with an unconditional read-then-write that would
 lose updates if two holders overlapped. Every wait is bounded and generous.
+
+Scenarios whose clients race each other are `differential=False`: which client wins a race
+differs from run to run on Apache ZooKeeper itself, so only their assertions are compared.
 """
 
 from __future__ import annotations
@@ -114,7 +117,7 @@ def children_recorder(log: list[list[str]]) -> Callable[[list[str]], None]:
 # --- 1. configuration publish/subscribe -------------------------------------------------------
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def config_every_subscriber_sees_final_value(ctx: Context) -> None:
     """Five DataWatch subscribers of a config znode all end on the publisher's final value."""
     publisher, *subscribers = clients(ctx, 6)
@@ -132,7 +135,7 @@ def config_every_subscriber_sees_final_value(ctx: Context) -> None:
         expect(versions, sorted(set(versions)), f"subscriber {index}'s versions, increasing")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def config_watch_and_reread(ctx: Context) -> None:
     """Subscribers using one-time watches and re-reading on each event reach the final value."""
     publisher, *subscribers = clients(ctx, 5)
@@ -174,7 +177,7 @@ def config_watch_and_reread(ctx: Context) -> None:
         expect({where for _, where in events[index]}, {path}, f"subscriber {index}'s paths")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def config_concurrent_publishers(ctx: Context) -> None:
     """Three publishers setting 10 values each: version 30, every subscriber sees the last."""
     *publishers, sub_a, sub_b = clients(ctx, 5)
@@ -196,7 +199,7 @@ def config_concurrent_publishers(ctx: Context) -> None:
         expect(log[-1], final, f"subscriber {index}'s last value")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def config_versioned_updates_lose_nothing(ctx: Context) -> None:
     """Four clients doing read/modify/setData(version) with BadVersion retries: 40 increments."""
     workers = clients(ctx, 4)
@@ -218,7 +221,7 @@ def config_versioned_updates_lose_nothing(ctx: Context) -> None:
     expect((data, stat.version), (b"40", 40), "(data, version) after 40 increments")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def config_kazoo_counter(ctx: Context) -> None:
     """kazoo's Counter recipe, incremented 10 times by each of four clients, reaches 40."""
     workers = clients(ctx, 4)
@@ -267,7 +270,7 @@ def config_subscriber_before_publish(ctx: Context) -> None:
         expect(log, [None, b"published"], f"subscriber {index}'s calls")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def config_keys_children_watch(ctx: Context) -> None:
     """ChildrenWatch subscribers of a config directory end with every key two writers added."""
     writer_a, writer_b, *subscribers = clients(ctx, 5)
@@ -304,7 +307,7 @@ def register_providers(ctx: Context, count: int) -> tuple[str, list[KazooClient]
     return root, providers
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def lb_providers_register(ctx: Context) -> None:
     """Four providers register ephemeral nodes; a consumer sees each address and owner."""
     root, providers = register_providers(ctx, 4)
@@ -358,7 +361,7 @@ def lb_new_provider_seen(ctx: Context) -> None:
         expect(log[-1], ["p0", "p1", "p9"], f"consumer {index}'s providers")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def lb_round_robin_by_sequence(ctx: Context) -> None:
     """Consumers picking providers by a sequential ticket spread 12 picks 3 to each of 4."""
     root, _ = register_providers(ctx, 4)
@@ -380,7 +383,7 @@ def lb_round_robin_by_sequence(ctx: Context) -> None:
     expect(counts, {"p0": 3, "p1": 3, "p2": 3, "p3": 3}, "picks per provider")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def lb_reregistered_provider_gets_new_sequence(ctx: Context) -> None:
     """Providers registering ephemeral-sequential get distinct names; a restart gets a new one."""
     providers = clients(ctx, 3)
@@ -400,7 +403,7 @@ def lb_reregistered_provider_gets_new_sequence(ctx: Context) -> None:
 # --- 3. naming service --------------------------------------------------------------------------
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def naming_unique_sequential_ids(ctx: Context) -> None:
     """Five clients creating 20 sequential nodes each get ids 0..99, no duplicates."""
     workers = clients(ctx, 5)
@@ -415,7 +418,7 @@ def naming_unique_sequential_ids(ctx: Context) -> None:
         expect(suffixes(batch), [int(name[-10:]) for name in batch], "one client's ids, in order")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def naming_version_as_id(ctx: Context) -> None:
     """setData's returned version is a unique id: 5 clients x 10 sets yield 1..50."""
     workers = clients(ctx, 5)
@@ -427,7 +430,7 @@ def naming_version_as_id(ctx: Context) -> None:
     expect(sorted(v for batch in results for v in batch), list(range(1, 51)), "versions")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def naming_prefixes_share_the_counter(ctx: Context) -> None:
     """Different name prefixes under one parent share its counter: suffixes are disjoint."""
     workers = clients(ctx, 4)
@@ -468,7 +471,7 @@ def naming_ids_not_reused_after_delete(ctx: Context) -> None:
     expect(zk.create(f"{root}/id-", sequence=True), f"{root}/id-0000000005", "next id")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def naming_ephemeral_ids_unique_across_sessions(ctx: Context) -> None:
     """Ephemeral-sequential ids from five sessions are unique; closed sessions free no id."""
     workers = clients(ctx, 5)
@@ -486,7 +489,7 @@ def naming_ephemeral_ids_unique_across_sessions(ctx: Context) -> None:
     expect(name, f"{root}/e-0000000020", "next id")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def naming_concurrent_ensure_path(ctx: Context) -> None:
     """Five clients ensuring the same deep name at once all succeed; it exists once."""
     workers = clients(ctx, 5)
@@ -505,7 +508,7 @@ def naming_concurrent_ensure_path(ctx: Context) -> None:
 # --- 4. coordination / notification -------------------------------------------------------------
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def barrier_holds_until_removed(ctx: Context) -> None:
     """kazoo Barrier: four waiters block while the barrier node exists; removing it frees all."""
     coordinator, *waiters = clients(ctx, 5)
@@ -531,7 +534,7 @@ def barrier_absent_does_not_block(ctx: Context) -> None:
     expect(barrier.remove(), False, "remove of a missing barrier")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def double_barrier_enter_waits_for_all(ctx: Context) -> None:
     """kazoo DoubleBarrier of 4: nobody gets through enter until the fourth arrives."""
     members = clients(ctx, 4)
@@ -562,7 +565,7 @@ def double_barrier_enter_waits_for_all(ctx: Context) -> None:
     expect(members[0].get_children(path), [], "barrier children after everyone left")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def double_barrier_leave_waits_for_all(ctx: Context) -> None:
     """kazoo DoubleBarrier: members leaving wait until the last member leaves too."""
     members = clients(ctx, 3)
@@ -588,7 +591,7 @@ def double_barrier_leave_waits_for_all(ctx: Context) -> None:
     expect(members[2].get_children(path), [], "barrier children")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def notify_workers_report_done(ctx: Context) -> None:
     """A coordinator's child watch sees every one of five workers' completion nodes."""
     coordinator, *workers = clients(ctx, 6)
@@ -642,7 +645,7 @@ def join_members(ctx: Context, count: int) -> tuple[str, list[KazooClient]]:
     return root, members
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def membership_monitor_sees_joins(ctx: Context) -> None:
     """A monitor's ChildrenWatch sees four members that join concurrently."""
     monitor = ctx.client()
@@ -660,7 +663,7 @@ def membership_monitor_sees_joins(ctx: Context) -> None:
     expect(views[0], [], "members seen first")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def membership_killed_member_removed(ctx: Context) -> None:
     """A member whose session dies leaves the membership; monitors see it; others stay."""
     root, members = join_members(ctx, 4)
@@ -704,7 +707,7 @@ def membership_events_for_each_change(ctx: Context) -> None:
     expect(monitor.get_children(root), [], "members")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def membership_kazoo_party(ctx: Context) -> None:
     """kazoo Party: four join; one leaves and one dies; the party lists the other two."""
     members = clients(ctx, 4)
@@ -719,7 +722,7 @@ def membership_kazoo_party(ctx: Context) -> None:
     expect(sorted(observer), ["member-0", "member-3"], "party members after a leave and a death")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def membership_kazoo_shallow_party(ctx: Context) -> None:
     """kazoo ShallowParty: identifiers are in the node names; a dead member drops out."""
     members = clients(ctx, 3)
@@ -807,7 +810,7 @@ def contend_in_order(
     return zks, elections
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def election_exactly_one_leader(ctx: Context) -> None:
     """kazoo Election with four contenders: one leads, contenders lists all, leader first."""
     leadership = Leadership()
@@ -830,7 +833,7 @@ def election_exactly_one_leader(ctx: Context) -> None:
     expect(sorted(leadership.order), [0, 1, 2, 3], "everyone led in turn")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def election_leader_killed_successor_takes_over(ctx: Context) -> None:
     """Killing the leader's session makes the next contender leader; never two at once."""
     leadership = Leadership()
@@ -849,7 +852,7 @@ def election_leader_killed_successor_takes_over(ctx: Context) -> None:
     expect(leadership.violations, [], "second leaders while one led")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def election_leaders_follow_join_order(ctx: Context) -> None:
     """Contenders lead in the order they joined as each leader steps down in turn."""
     leadership = Leadership()
@@ -864,7 +867,7 @@ def election_leaders_follow_join_order(ctx: Context) -> None:
     expect(elections[0].contenders(), [], "contenders at the end")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def election_cancelled_contender_never_leads(ctx: Context) -> None:
     """A contender that cancels while waiting leaves the contenders and never leads."""
     leadership = Leadership()
@@ -881,7 +884,7 @@ def election_cancelled_contender_never_leads(ctx: Context) -> None:
     expect(leadership.order, [0, 2], "leaders in all")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def election_create_race_one_master(ctx: Context) -> None:
     """Six clients racing to create /master: one wins, five get NodeExists."""
     racers = clients(ctx, 6)
@@ -902,7 +905,7 @@ def election_create_race_one_master(ctx: Context) -> None:
     expect(racers[0].get(path)[0], f"r{winner}".encode(), "master's data")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def election_master_dies_one_successor(ctx: Context) -> None:
     """When the /master node's session dies, exactly one watching standby becomes master."""
     master, *standbys = clients(ctx, 5)
@@ -957,7 +960,7 @@ def exclusive_acquire(
                 gone.wait(EVENT_WAIT)
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def exclusive_lock_mutual_exclusion(ctx: Context) -> None:
     """Five clients taking a create-the-node lock 4 times each: one holder at a time, 20 bumps."""
     workers = clients(ctx, 5)
@@ -1031,7 +1034,7 @@ def ordered_acquire(zk: KazooClient, parent: str, me: str) -> str:
             gone.wait(EVENT_WAIT)
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def ordered_lock_fifo(ctx: Context) -> None:
     """The ordered lock is granted in sequence order; one holder at a time; counter 5."""
     workers = clients(ctx, 5)
@@ -1060,7 +1063,7 @@ def ordered_lock_fifo(ctx: Context) -> None:
     expect(counter_value(workers[0], counter), 5, "counter")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def ordered_lock_holder_dies_next_takes_over(ctx: Context) -> None:
     """When the ordered lock's holder dies, the next in sequence holds it; the rest still wait."""
     holder, second, third = clients(ctx, 3)
@@ -1093,7 +1096,7 @@ def ordered_lock_holder_dies_next_takes_over(ctx: Context) -> None:
 # --- 7c. kazoo Lock and friends -------------------------------------------------------------
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def kazoo_lock_mutual_exclusion(ctx: Context) -> None:
     """kazoo Lock, five clients x 5 acquisitions: one holder at a time, counter 25."""
     workers = clients(ctx, 5)
@@ -1113,7 +1116,7 @@ def kazoo_lock_mutual_exclusion(ctx: Context) -> None:
     expect(workers[0].get_children(lock_path), [], "lock nodes left")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def kazoo_lock_holder_dies(ctx: Context) -> None:
     """kazoo Lock: when the holder's session dies one waiter gets the lock, then the next."""
     holder, *waiters = clients(ctx, 4)
@@ -1139,7 +1142,7 @@ def kazoo_lock_holder_dies(ctx: Context) -> None:
     expect(counter_value(waiters[0], counter), 3, "counter")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def kazoo_lock_timeout_leaves_no_node(ctx: Context) -> None:
     """kazoo Lock.acquire(timeout) while another holds it raises LockTimeout, removing its node."""
     holder, other = clients(ctx, 2)
@@ -1154,7 +1157,7 @@ def kazoo_lock_timeout_leaves_no_node(ctx: Context) -> None:
     expect(Lock(other, lock_path).contenders(), ["holder"], "contenders after the timeout")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def kazoo_lock_non_blocking(ctx: Context) -> None:
     """kazoo Lock.acquire(blocking=False) is False while held and True once released."""
     holder, other = clients(ctx, 2)
@@ -1168,7 +1171,7 @@ def kazoo_lock_non_blocking(ctx: Context) -> None:
     expect(attempt.contenders(), ["other"], "contenders")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def kazoo_lock_is_fair(ctx: Context) -> None:
     """kazoo Lock waiters get the lock in the order they queued."""
     holder, *waiters = clients(ctx, 5)
@@ -1192,7 +1195,7 @@ def kazoo_lock_is_fair(ctx: Context) -> None:
     expect(occupancy.most, 1, "most holders at once")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def kazoo_read_write_lock(ctx: Context) -> None:
     """kazoo ReadLock/WriteLock: three readers hold it together; a writer waits for all."""
     readers_zk = clients(ctx, 3)
@@ -1232,7 +1235,7 @@ def kazoo_read_write_lock(ctx: Context) -> None:
     expect(writer_zk.get_children(path), [], "lock nodes left")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def kazoo_semaphore_two_leases(ctx: Context) -> None:
     """kazoo Semaphore with 2 leases and 5 clients: never more than two holders."""
     workers = clients(ctx, 5)
@@ -1256,7 +1259,7 @@ def kazoo_semaphore_two_leases(ctx: Context) -> None:
 # --- 8. queues -------------------------------------------------------------------------------
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def queue_producers_consumers(ctx: Context) -> None:
     """kazoo Queue: 3 producers x 20 items, 3 consumers: every item once, none lost."""
     producers = clients(ctx, 3)
@@ -1296,7 +1299,7 @@ def queue_producers_consumers(ctx: Context) -> None:
     expect(len(Queue(producers[0], path)), 0, "queue length at the end")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def queue_fifo_per_producer(ctx: Context) -> None:
     """kazoo Queue: one consumer gets two producers' items in each producer's order."""
     first, second, consumer = clients(ctx, 3)
@@ -1326,7 +1329,7 @@ def queue_priority_order(ctx: Context) -> None:
     expect(got, [b"high-1", b"high-2", b"mid", b"low-1"], "order of items")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def locking_queue_each_item_once(ctx: Context) -> None:
     """kazoo LockingQueue: 2 producers, 3 consumers that get and consume: each item once."""
     producers = clients(ctx, 2)
@@ -1379,7 +1382,7 @@ def locking_queue_dead_consumer_item_redelivered(ctx: Context) -> None:
     expect(LockingQueue(survivor, path).get(timeout=WAIT), b"job", "item after the death")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def locking_queue_release_returns_item(ctx: Context) -> None:
     """kazoo LockingQueue: release() unlocks the item without consuming it; another gets it."""
     first, second = clients(ctx, 2)
@@ -1395,7 +1398,7 @@ def locking_queue_release_returns_item(ctx: Context) -> None:
     expect(len(other), 0, "queue length")
 
 
-@scenario(group=GROUP)
+@scenario(group=GROUP, differential=False)
 def manual_queue_claim_by_delete(ctx: Context) -> None:
     """A queue of persistent-sequential nodes claimed by delete: each item claimed once."""
     producer, *consumers = clients(ctx, 4)
