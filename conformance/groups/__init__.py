@@ -23,6 +23,7 @@ GROUPS = (
     "acl",
     "chroot",
     "limits",
+    "clients",
 )
 
 
