@@ -56,6 +56,14 @@ class SuiteRun:
     server: str = ""  # the endpoint's version line, when it answers `srvr`
     results: list[ScenarioResult] = field(default_factory=list)
 
+    def absorb(self, other: SuiteRun) -> None:
+        """Take in a later run's results (the ensemble phase after the standalone one)."""
+        self.results.extend(other.results)
+        self.seconds += other.seconds
+        self.server = self.server or other.server
+        if other.hosts not in self.hosts.split("; "):
+            self.hosts = f"{self.hosts}; {other.hosts}" if self.results else other.hosts
+
     @property
     def groups(self) -> list[str]:
         """Group names in the order their first scenario ran."""

@@ -33,6 +33,7 @@ from kazoo.client import KazooClient
 
 from conformance import groups, report, trace
 from conformance.context import Context, close_client, four_letter_word
+from conformance.ensemble import ClusterError, EnsembleHost, resolve_spec
 from conformance.results import Outcome, ScenarioResult, SuiteRun
 from conformance.scenario import ENSEMBLE, ExpectationFailed, Scenario, describe
 from conformance.trace import Trace
@@ -386,6 +387,7 @@ class Progress:
 
     def close(self) -> None:
         self._end_group()
+        self._group = ""  # a later phase may go on with the same line
         self._clear()
         self.stream.flush()
 
@@ -464,6 +466,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the suite against an endpoint")
     run.add_argument("--hosts", required=True, metavar="HOST:PORT[,...]", help="the endpoint")
     run.add_argument(
+        "--cluster",
+        metavar="SPEC",
+        help="run the ensemble scenarios too, on a cluster this run starts from SPEC (a TOML or "
+        "JSON cluster spec: zoo.cfg template and start command per member; 'apache' for "
+        "Debian's Apache ZooKeeper 3.8)",
+    )
+    run.add_argument(
         "--oracle",
         metavar="HOST:PORT",
         help="differential: run each scenario against this Apache ZooKeeper too and compare "
@@ -473,7 +482,9 @@ def build_parser() -> argparse.ArgumentParser:
     golden(run)
 
     oracle = commands.add_parser(
-        "oracle-run", help="start Apache ZooKeeper 3.8 (Debian's jars), run the suite, stop it"
+        "oracle-run",
+        help="start Apache ZooKeeper 3.8 (Debian's jars) standalone and as a 3-member ensemble, "
+        "run the suite, stop them",
     )
     output(oracle)
     golden(oracle)
@@ -528,8 +539,12 @@ def main(
         err.write(f"unknown group(s): {', '.join(sorted(unknown))}\n")
         return EXIT_NOT_RUN
     chosen = select(catalogue, group_names, args.keywords)
-    if args.command != "list":
-        chosen = _without_ensemble(chosen, err)
+    if args.command == "golden":
+        chosen = _leave_out_ensemble(chosen, err, "golden traces come from a standalone server")
+    elif args.command == "run" and not args.cluster:
+        chosen = _leave_out_ensemble(chosen, err, "they need --cluster")
+    elif args.command == "oracle-run" and args.zkcompat:
+        chosen = _leave_out_ensemble(chosen, err, "zkcompat has no quorum yet")
 
     if args.command == "list":
         for found in chosen:
@@ -552,21 +567,17 @@ def main(
         return EXIT_INTERRUPTED
 
 
-def _without_ensemble(chosen: Sequence[Scenario], err: TextIO) -> list[Scenario]:
-    """Scenarios that need a cluster under our control cannot run against a given endpoint."""
+def _leave_out_ensemble(chosen: Sequence[Scenario], err: TextIO, why: str) -> list[Scenario]:
     kept = [found for found in chosen if found.needs != ENSEMBLE]
     if len(kept) < len(chosen):
-        err.write(
-            f"{len(chosen) - len(kept)} ensemble scenario(s) left out: they need a cluster "
-            "this run controls\n"
-        )
+        err.write(f"{len(chosen) - len(kept)} ensemble scenario(s) left out: {why}\n")
     return kept
 
 
 def _open(host: ScenarioHost, err: TextIO) -> bool:
     try:
         host.open()
-    except EndpointUnreachable as exc:
+    except (EndpointUnreachable, ClusterError, ZooKeeperUnavailable) as exc:
         err.write(f"{exc}\n")
         return False
     return True
@@ -605,13 +616,27 @@ def _run(
     err: TextIO,
     reference: Reference | None = None,
 ) -> int:
-    host = host_factory(hosts)
-    if not _open(host, err):
-        return EXIT_NOT_RUN
-    try:
-        run = run_suite(chosen, host, Progress(err, len(chosen)), args.timeout, reference)
-    finally:
-        host.close()
+    """Endpoint scenarios against `hosts`, then ensemble scenarios against a cluster started
+    from `--cluster` (oracle-run: Apache ZooKeeper's), with one progress line and report."""
+    endpoint = [found for found in chosen if found.needs != ENSEMBLE]
+    ensemble = [found for found in chosen if found.needs == ENSEMBLE]
+    progress = Progress(err, len(chosen))
+    run = SuiteRun(hosts=hosts, started=datetime.now(UTC))
+    phases: list[tuple[Callable[[], ScenarioHost], list[Scenario]]] = []
+    if endpoint:
+        phases.append((lambda: host_factory(hosts), endpoint))
+    if ensemble:
+        spec = resolve_spec(getattr(args, "cluster", None))
+        keep = getattr(args, "keep", False)
+        phases.append((lambda: EnsembleHost(spec, keep_dirs=keep), ensemble))
+    for make_host, scenarios in phases:
+        host = make_host()
+        if not _open(host, err):
+            return EXIT_NOT_RUN
+        try:
+            run.absorb(run_suite(scenarios, host, progress, args.timeout, reference))
+        finally:
+            host.close()
     out.write(report.summary_table(run))
     if args.junit:
         args.junit.write_text(report.junit_xml(run), encoding="utf-8")

@@ -44,7 +44,11 @@ REGISTRY: dict[str, Scenario] = {}
 
 
 def scenario(
-    group: str, name: str | None = None, *, needs: str = ENDPOINT, differential: bool = True
+    group: str,
+    name: str | None = None,
+    *,
+    needs: str = ENDPOINT,
+    differential: bool | None = None,
 ) -> Callable[[F], F]:
     """Register a function taking a `Context` as a scenario of `group`.
 
@@ -52,7 +56,8 @@ def scenario(
     docstring is the description shown in reports. `needs=ENSEMBLE` marks a scenario that
     starts and stops members of a cluster (`ctx.cluster`) rather than using an endpoint.
     `differential=False` leaves it out of trace comparison: what its clients see depends on
-    timing (concurrent clients, expiry), so two runs against one server differ.
+    timing (concurrent clients, expiry, elections), so two runs against one server differ.
+    Ensemble scenarios are left out unless they say otherwise.
     """
 
     def register(func: F) -> F:
@@ -63,7 +68,7 @@ def scenario(
             func=func,
             description=doc.splitlines()[0] if doc else "",
             needs=needs,
-            differential=differential,
+            differential=needs != ENSEMBLE if differential is None else differential,
         )
         if found.id in REGISTRY:
             raise ValueError(f"scenario {found.id} is registered twice")

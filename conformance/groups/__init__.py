@@ -24,6 +24,7 @@ GROUPS = (
     "chroot",
     "limits",
     "clients",
+    "ensemble",
 )
 
 
