@@ -256,9 +256,14 @@ def test_mntr_prints_zookeepers_keys_in_order(server) -> None:
     for name in _MNTR_PERCENTILE_SUMMARIES:
         expected += [f"zk_{kind}_{name}" for kind in ("avg", "min", "max", "cnt", "sum")]
         expected += [f"zk_{kind}_{name}" for kind in ("p50", "p95", "p99", "p999")]
+    # The create under /e makes namespace "e" appear, with its own summary rows at the end.
+    expected += [f"zk_{kind}_e_write_per_namespace" for kind in ("avg", "min", "max", "cnt", "sum")]
     assert keys == expected
-    assert len(keys) == 485  # as many as a standalone ZooKeeper 3.8.0 prints
+    assert len(keys) == 490  # as many as ZooKeeper 3.8.0 prints after one create, under /e
     values = dict(rows)
+    assert values["zk_cnt_e_write_per_namespace"] == "1"
+    assert values["zk_sum_e_write_per_namespace"] == str(len("/e") + len(b"abc"))
+    assert values["zk_avg_e_write_per_namespace"] == "5.0"
     assert values["zk_version"] == VERSION
     assert values["zk_server_state"] == "standalone"
     assert values["zk_ephemerals_count"] == "1"

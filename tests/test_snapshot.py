@@ -10,6 +10,7 @@ independent evidence, not our reader's opinion.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,33 @@ def test_a_corrupted_digest_section_fails_the_second_checksum(tmp_path: Path) ->
         snap.read_snapshot(damaged)
 
 
+def test_a_digest_that_does_not_match_the_tree_is_reported_and_the_tree_still_loads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As in ZooKeeper: a digest mismatch is logged, not fatal. The seal over the digest
+    section is recomputed, so only the digest comparison can notice."""
+    raw = bytearray(PLAIN.read_bytes())
+    digest_at = len(raw) - 13 - 8
+    recorded = int.from_bytes(raw[digest_at : digest_at + 8], "big", signed=True)
+    raw[digest_at : digest_at + 8] = (recorded + 1).to_bytes(8, "big", signed=True)
+    raw[-13:-5] = zlib.adler32(bytes(raw[:-13])).to_bytes(8, "big")
+    damaged = tmp_path / PLAIN.name
+    damaged.write_bytes(raw)
+
+    with caplog.at_level("WARNING"):
+        tree, _, _ = snap.read_snapshot(damaged, extended_types=True)
+
+    assert tree.node_count() == snap.read_snapshot(PLAIN, extended_types=True)[0].node_count()
+    expected = f"tree digest {recorded:#x} differs from the recorded {recorded + 1:#x}"
+    assert any(expected in message for message in caplog.messages), caplog.messages
+
+
+def test_an_intact_snapshot_logs_no_digest_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING"):
+        snap.read_snapshot(PLAIN, extended_types=True)
+    assert not [m for m in caplog.messages if "digest" in m]
+
+
 @pytest.mark.parametrize("keep", [0, 9, 100, 1000, -14, -1])
 def test_a_truncated_snapshot_is_an_error_and_fails_the_quick_check(
     tmp_path: Path, keep: int
@@ -422,3 +450,19 @@ def test_a_snapshot_of_a_still_tree_records_its_digest() -> None:
 
     zxid, version, digest = snap._DIGEST.unpack_from(raw, len(raw) - 13 - 20)
     assert (zxid, version, digest) == (live.last_processed_zxid, 2, snap.tree_digest(live))
+
+
+def test_children_come_back_in_the_order_they_were_listed() -> None:
+    """A snapshot stores children in HashSet order and a load re-adds them in that order, so a
+    set that only grew lists its children the same way after a restart, as in ZooKeeper."""
+    live = DataTree()
+    log = Log(live)
+    log.create("/q", world(31))
+    for number in range(40):
+        log.create(f"/q/item-{number:010d}", world(31))
+
+    restored = snap.parse_snapshot(snap.serialize_snapshot(live, {}), live.last_processed_zxid)
+
+    assert restored.tree.children("/q") == live.children("/q")
+    assert restored.tree.children("/q") != sorted(live.children("/q"))
+    assert restored.tree.get("/q").children.table == live.get("/q").children.table == 64

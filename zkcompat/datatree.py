@@ -234,6 +234,10 @@ class AclCache:
         self._last_id = max(self._last_id, acl_id)
         return shared
 
+    def add_references(self, acl: AclList, count: int) -> None:
+        """``count`` more znodes restored from a snapshot use ``acl`` (already restored)."""
+        self._refs[acl] += count
+
     def reserve_ids(self, last_id: int) -> None:
         """Number lists interned from now on after ``last_id``: after a load ZooKeeper goes on
         from the largest id in the snapshot's map, used or not."""
@@ -290,6 +294,10 @@ _MULTI_RECORDS: dict[int, Any] = {
 
 _Handler = Callable[["DataTree", Any, Any], ApplyResult]
 
+# A znode as a snapshot records it: path, data, ACL, then StatPersisted's fields in order
+# (czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid).
+RestoredNode = tuple[str, bytes | None, AclList, int, int, int, int, int, int, int, int, int]
+
 
 def _split(path: str) -> tuple[str, str]:
     """(parent path, child name); the parent of a top-level znode is "/"."""
@@ -343,33 +351,76 @@ class DataTree:
 
     def restore_node(
         self, path: str, data: bytes | None, acl: AclList, stat: StatPersisted
-    ) -> DataNode:
+    ) -> None:
         """Insert one znode exactly as a snapshot recorded it (every StatPersisted field, the
-        ACL already taken from :attr:`acls`), link it under its parent and index it as an
-        ephemeral, container or TTL node, as ZooKeeper's DataTree.deserialize does. Snapshots
-        list a parent before its children, so a missing parent is a broken snapshot and raises
-        ValueError, as does a path listed twice."""
-        if path in self.nodes:
-            raise ValueError(f"znode {path!r} listed twice")
-        node = DataNode(data, acl, stat.czxid, stat.ctime, stat.ephemeralOwner)
-        node.mzxid, node.pzxid, node.mtime = stat.mzxid, stat.pzxid, stat.mtime
-        node.version, node.cversion, node.aversion = stat.version, stat.cversion, stat.aversion
-        if path != "/":
-            parent_path, name = _split(path)
-            parent = self.nodes.get(parent_path)
-            if parent is None:
-                raise ValueError(f"parent {parent_path!r} of {path!r} is missing")
-            kind = ephemeral_kind(stat.ephemeralOwner, self.extended_types)
-            parent.add_child(name)
-            if kind is EphemeralKind.CONTAINER:
-                self._containers.add(path)
-            elif kind is EphemeralKind.TTL:
-                self._ttls.add(path)
-            elif kind is EphemeralKind.SESSION:
-                self._ephemerals.setdefault(stat.ephemeralOwner, {})[path] = None
-        self.nodes[path] = node
-        self._data_size += _size(path, data)
-        return node
+        ACL already taken from :attr:`acls`); see :meth:`restore_nodes`."""
+        self.restore_nodes([(path, data, acl, *stat)])
+
+    def restore_nodes(self, records: Iterable[RestoredNode]) -> None:
+        """Insert znodes as a snapshot lists them: (path, data, ACL, then StatPersisted's
+        fields in order), each linked under its parent and indexed as an ephemeral, container
+        or TTL node, as ZooKeeper's DataTree.deserialize does. Snapshots list a parent before
+        its children, so a missing parent is a broken snapshot and raises ValueError, as does a
+        path listed twice.
+
+        This is the start-up path for millions of znodes, so it is one tight loop: siblings
+        come one after another, and their parent is looked up once for the run of them."""
+        nodes = self.nodes
+        size = 0
+        parents: list[DataNode] = []  # each parent a run of siblings was added to
+        parent_path: str | None = None
+        parent: DataNode | None = None
+        for (
+            path,
+            data,
+            acl,
+            czxid,
+            mzxid,
+            ctime,
+            mtime,
+            version,
+            cversion,
+            aversion,
+            owner,
+            pzxid,
+        ) in records:
+            if path in nodes:
+                raise ValueError(f"znode {path!r} listed twice")
+            node = DataNode(data, acl, czxid, ctime, owner)
+            node.mzxid = mzxid
+            node.pzxid = pzxid
+            node.mtime = mtime
+            node.version = version
+            node.cversion = cversion
+            node.aversion = aversion
+            if path != "/":
+                slash = path.rfind("/")
+                if path[:slash] != parent_path or parent is None:
+                    parent_path = path[:slash]
+                    parent = nodes.get(parent_path or "/")
+                    if parent is None:
+                        raise ValueError(f"parent {parent_path or '/'!r} of {path!r} is missing")
+                    parents.append(parent)
+                children = parent.children
+                if children is _NO_CHILDREN:
+                    children = parent.children = JavaHashSet()
+                children[path[slash + 1 :]] = None  # new: the path was not in the tree
+                if owner:
+                    self._index_owner(path, owner)
+            nodes[path] = node
+            size += len(path) + (len(data) if data else 0)
+        for parent in parents:
+            parent.children.restored()
+        self._data_size += size
+
+    def _index_owner(self, path: str, owner: int) -> None:
+        kind = ephemeral_kind(owner, self.extended_types)
+        if kind is EphemeralKind.CONTAINER:
+            self._containers.add(path)
+        elif kind is EphemeralKind.TTL:
+            self._ttls.add(path)
+        elif kind is EphemeralKind.SESSION:
+            self._ephemerals.setdefault(owner, {})[path] = None
 
     # --- reads -------------------------------------------------------------------------------
 

@@ -80,6 +80,12 @@ class JavaHashSet(dict[str, None]):
                 self.table <<= 1
             self._ordered = None
 
+    def restored(self) -> None:
+        """Names were stored straight into the dict (a snapshot being loaded, where each name
+        is new and only ever added): size the table as those adds would have."""
+        self.table = table_size(len(self), self.table)
+        self._ordered = None
+
     def discard(self, name: str) -> None:
         if self.pop(name, _ABSENT) is not _ABSENT:
             self._ordered = None

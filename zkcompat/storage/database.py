@@ -19,6 +19,7 @@ It knows files and the tree; it knows nothing about requests or connections.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import random
@@ -74,13 +75,22 @@ class Database:
         self.snap_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        tree = self._newest_snapshot(extended_types)
-        reader = TxnLogReader(self.log_dir, tree.last_processed_zxid + 1)
-        replayed = 0
-        for header, txn, _digest in reader:
-            if header.zxid > tree.last_processed_zxid:
-                tree.apply(header, txn)
-                replayed += 1
+        # Millions of new objects and none of them garbage: the cyclic collector would only
+        # rescan them again and again. Once loaded, the tree is frozen out of later collections.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            tree = self._newest_snapshot(extended_types)
+            reader = TxnLogReader(self.log_dir, tree.last_processed_zxid + 1)
+            replayed = 0
+            for header, txn, _digest in reader:
+                if header.zxid > tree.last_processed_zxid:
+                    tree.apply(header, txn)
+                    replayed += 1
+        finally:
+            if collecting:
+                gc.enable()
+        gc.freeze()
         if reader.corruption is not None:
             log.warning(
                 "Dropping the txn log after zxid 0x%x: %s in %s at offset %d",
