@@ -108,3 +108,22 @@ def test_a_missing_config_file_is_refused(tmp_path) -> None:
     )
     assert result.returncode == 2
     assert "nope.cfg" in result.stderr
+
+
+def test_conformance_is_an_alias_of_the_suites_command_line(tmp_path) -> None:
+    """`zkcompat conformance ...` is `python -m conformance ...`, against a real endpoint."""
+    port = free_port()
+    config = write_cfg(tmp_path, port, "4lw.commands.whitelist=*\n")
+    server = serve(tmp_path / "server.log", str(config))
+    try:
+        wait_for_port(port, server)
+        done = subprocess.run(
+            [sys.executable, "-m", "zkcompat", "conformance", "run", "--hosts",
+             f"127.0.0.1:{port}", "--group", "crud", "-k", "hash_set_order"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "PASSED: 2/2 scenarios passed" in done.stdout

@@ -96,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     from zkcompat.storage import dump, purge  # the offline tools, beside serve
 
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "conformance":  # the suite's own command line, as an alias
+        from conformance.runner import main as conformance_main
+
+        return conformance_main(argv[1:])
     tools = {"purge": purge.main, "logdump": dump.logdump_main, "snapdump": dump.snapdump_main}
     if argv and argv[0] in tools:
         # Each parses its arguments itself, as the ZooKeeper tool it mirrors does.
@@ -107,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         ("purge", "delete old snapshots and logs: <dataLogDir> [<snapDir>] -n <count>"),
         ("logdump", "print a txn log as TxnLogToolkit does: [-d] <log file>"),
         ("snapdump", "print a snapshot as SnapshotFormatter does: [-d|-json] <snapshot file>"),
+        ("conformance", "the conformance suite (python -m conformance): run|oracle-run|golden"),
     ]:
         commands.add_parser(name, help=summary, add_help=False)
     serve = commands.add_parser("serve", help="run a standalone server")
