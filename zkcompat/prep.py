@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from jute.records import (
     CheckVersionTxn,
@@ -47,9 +47,9 @@ from zkcompat.paths import InvalidPath, validate_path
 SPECIAL_PATHS = frozenset({"/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"})
 
 
-@dataclass(frozen=True, slots=True)
-class NodeRecord:
-    """What prep needs to know of a znode. ``cversion`` is the stored count of creations."""
+class NodeRecord(NamedTuple):
+    """What prep needs to know of a znode. ``cversion`` is the stored count of creations.
+    A named tuple: one is made per write, and ``_replace`` is cheap."""
 
     version: int
     aversion: int
@@ -247,7 +247,7 @@ class Prep:
         else:
             owner = caller.session_id if mode.ephemeral else 0
         self.view.put(
-            parent_path, replace(parent, cversion=cversion, child_count=parent.child_count + 1)
+            parent_path, parent._replace(cversion=cversion, child_count=parent.child_count + 1)
         )
         self.view.put(path, NodeRecord(0, 0, 0, owner, 0, tuple(acl)))
         return op, txn
@@ -263,7 +263,7 @@ class Prep:
         self._next_version(node.version, request.version, path)
         if node.child_count > 0:
             raise KeeperError(Err.NotEmpty, path)
-        self.view.put(parent_path, replace(parent, child_count=parent.child_count - 1))
+        self.view.put(parent_path, parent._replace(child_count=parent.child_count - 1))
         self.view.put(path, None)
         return op, DeleteTxn(path)
 
@@ -273,7 +273,7 @@ class Prep:
         node = self.view.require(path)
         self._check_acl(node.acl, Perms.WRITE, caller)
         version = self._next_version(node.version, request.version, path)
-        self.view.put(path, replace(node, version=version))
+        self.view.put(path, node._replace(version=version))
         return op, SetDataTxn(path, request.data, version)
 
     def _set_acl(self, op: int, request: Any, caller: Caller) -> tuple[int, Any]:
@@ -283,7 +283,7 @@ class Prep:
         node = self.view.require(path)
         self._check_acl(node.acl, Perms.ADMIN, caller)
         aversion = self._next_version(node.aversion, request.version, path)
-        self.view.put(path, replace(node, aversion=aversion, acl=tuple(acl)))
+        self.view.put(path, node._replace(aversion=aversion, acl=tuple(acl)))
         return op, SetACLTxn(path, acl, aversion)
 
     def _check(self, op: int, request: Any, caller: Caller) -> tuple[int, Any]:
