@@ -58,11 +58,12 @@ class SuiteRun:
 
     def absorb(self, other: SuiteRun) -> None:
         """Take in a later run's results (the ensemble phase after the standalone one)."""
+        hosts = [part for part in self.hosts.split("; ") if part]
+        if other.hosts not in hosts:
+            self.hosts = "; ".join([*hosts, other.hosts])
         self.results.extend(other.results)
         self.seconds += other.seconds
         self.server = self.server or other.server
-        if other.hosts not in self.hosts.split("; "):
-            self.hosts = f"{self.hosts}; {other.hosts}" if self.results else other.hosts
 
     @property
     def groups(self) -> list[str]:

@@ -22,9 +22,9 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -33,9 +33,17 @@ from kazoo.client import KazooClient
 
 from conformance import groups, report, trace
 from conformance.context import Context, close_client, four_letter_word
-from conformance.ensemble import ClusterError, EnsembleHost, resolve_spec
+from conformance.ensemble import ClusterError, ClusterSpec, EnsembleHost, resolve_spec
 from conformance.results import Outcome, ScenarioResult, SuiteRun
-from conformance.scenario import ENSEMBLE, ExpectationFailed, Scenario, describe
+from conformance.scenario import (
+    ENDPOINT,
+    ENSEMBLE,
+    EXTENDED,
+    EXTENDED_PROPERTIES,
+    ExpectationFailed,
+    Scenario,
+    describe,
+)
 from conformance.trace import Trace
 from conformance.zookeeper import ApacheZooKeeper, ZkcompatServer, ZooKeeperUnavailable
 
@@ -300,17 +308,15 @@ class GoldenReference:
         return recorded
 
 
-def record_golden(
+def record_traces(
     scenarios: Sequence[Scenario],
     host: ScenarioHost,
-    directory: Path,
     progress: Progress | None = None,
     timeout: float = DEFAULT_TIMEOUT,
-) -> list[ScenarioResult]:
-    """Record the trace of every differential scenario that passes on `host` into `directory`.
+) -> tuple[list[ScenarioResult], dict[str, dict[str, Any]]]:
+    """Run `scenarios` on `host`, keeping the trace of every differential one that passes.
 
-    Returns the results; a scenario that does not pass gets no trace. Groups are rewritten
-    whole, so traces of scenarios that no longer exist disappear.
+    Returns the results and the traces by group; a scenario that does not pass has no trace.
     """
     results = []
     traces: dict[str, dict[str, Any]] = {}
@@ -325,10 +331,14 @@ def record_golden(
             progress.finished(result)
     if progress:
         progress.close()
+    return results, traces
+
+
+def write_golden(directory: Path, traces: dict[str, dict[str, Any]]) -> None:
+    """One file per group, rewritten whole: traces of scenarios that are gone disappear."""
     directory.mkdir(parents=True, exist_ok=True)
     for group, recorded in traces.items():
         (directory / f"{group}.json").write_text(trace.dumps(recorded), encoding="utf-8")
-    return results
 
 
 def run_suite(
@@ -466,6 +476,17 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the suite against an endpoint")
     run.add_argument("--hosts", required=True, metavar="HOST:PORT[,...]", help="the endpoint")
     run.add_argument(
+        "--extended-hosts",
+        metavar="HOST:PORT",
+        help="run the TTL/container scenarios too, on this endpoint, started with "
+        + " and ".join(f"-D{k}={v}" for k, v in EXTENDED_PROPERTIES.items()),
+    )
+    run.add_argument(
+        "--extended-oracle",
+        metavar="HOST:PORT",
+        help="differential: the Apache ZooKeeper, started likewise, for those scenarios",
+    )
+    run.add_argument(
         "--cluster",
         metavar="SPEC",
         help="run the ensemble scenarios too, on a cluster this run starts from SPEC (a TOML or "
@@ -504,6 +525,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", type=Path, default=GOLDEN_DIR, metavar="DIR", help="where to write them"
     )
     record.add_argument("--hosts", metavar="HOST:PORT", help="record from this server instead")
+    record.add_argument(
+        "--extended-hosts", metavar="HOST:PORT", help="... and the TTL scenarios from this one"
+    )
     record.add_argument("-v", "--verbose", action="count", default=0, help="log more")
 
     listing = commands.add_parser("list", help="list the scenarios")
@@ -539,13 +563,6 @@ def main(
         err.write(f"unknown group(s): {', '.join(sorted(unknown))}\n")
         return EXIT_NOT_RUN
     chosen = select(catalogue, group_names, args.keywords)
-    if args.command == "golden":
-        chosen = _leave_out_ensemble(chosen, err, "golden traces come from a standalone server")
-    elif args.command == "run" and not args.cluster:
-        chosen = _leave_out_ensemble(chosen, err, "they need --cluster")
-    elif args.command == "oracle-run" and args.zkcompat:
-        chosen = _leave_out_ensemble(chosen, err, "zkcompat has no quorum yet")
-
     if args.command == "list":
         for found in chosen:
             out.write(f"{found.id:50} {found.description}\n")
@@ -561,17 +578,61 @@ def main(
             return _record(args, chosen, host_factory, err)
         if args.command == "oracle-run":
             return _oracle_run(args, chosen, host_factory, out, err)
-        return _run_with_reference(args.hosts, args, chosen, host_factory, out, err)
+        targets = Targets(
+            hosts=args.hosts,
+            extended=args.extended_hosts,
+            cluster=resolve_spec(args.cluster) if args.cluster else None,
+            oracle=args.oracle,
+            extended_oracle=args.extended_oracle,
+            golden=args.golden,
+        )
+        return _run(targets, args, chosen, host_factory, out, err)
     except KeyboardInterrupt:
         err.write("\ninterrupted\n")
         return EXIT_INTERRUPTED
 
 
-def _leave_out_ensemble(chosen: Sequence[Scenario], err: TextIO, why: str) -> list[Scenario]:
-    kept = [found for found in chosen if found.needs != ENSEMBLE]
-    if len(kept) < len(chosen):
-        err.write(f"{len(chosen) - len(kept)} ensemble scenario(s) left out: {why}\n")
-    return kept
+@dataclass
+class Targets:
+    """Where one command runs each kind of scenario, and what their traces are compared with."""
+
+    hosts: str | None = None  # ENDPOINT scenarios
+    extended: str | None = None  # EXTENDED scenarios: an endpoint with EXTENDED_PROPERTIES
+    cluster: ClusterSpec | None = None  # ENSEMBLE scenarios
+    oracle: str | None = None  # a live Apache ZooKeeper for ENDPOINT scenarios' traces
+    extended_oracle: str | None = None  # ... and one for EXTENDED scenarios' traces
+    golden: Path | None = None  # recorded traces, when there is no live oracle
+    why_not: dict[str, str] = field(default_factory=dict)  # why a kind has no target
+
+    def available(self, needs: str) -> bool:
+        return {ENDPOINT: self.hosts, EXTENDED: self.extended, ENSEMBLE: self.cluster}.get(
+            needs
+        ) is not None
+
+
+_WHY_NOT = {
+    ENDPOINT: "no endpoint given",
+    EXTENDED: "they need an endpoint with extended types on (--extended-hosts)",
+    ENSEMBLE: "they need a cluster this run controls (--cluster)",
+}
+
+
+def _by_kind(
+    chosen: Sequence[Scenario], targets: Targets, err: TextIO
+) -> list[tuple[str, list[Scenario]]]:
+    """The chosen scenarios that can run here, by kind, in the order the kinds first appear;
+    the others are left out with a line saying why."""
+    kinds: dict[str, list[Scenario]] = {}
+    for found in chosen:
+        kinds.setdefault(found.needs, []).append(found)
+    runnable = []
+    for needs, scenarios in kinds.items():
+        if targets.available(needs):
+            runnable.append((needs, scenarios))
+        else:
+            why = targets.why_not.get(needs, _WHY_NOT.get(needs, "nowhere to run them"))
+            err.write(f"{len(scenarios)} {needs} scenario(s) left out: {why}\n")
+    return runnable
 
 
 def _open(host: ScenarioHost, err: TextIO) -> bool:
@@ -583,60 +644,44 @@ def _open(host: ScenarioHost, err: TextIO) -> bool:
     return True
 
 
-def _run_with_reference(
-    hosts: str,
-    args: argparse.Namespace,
-    chosen: Sequence[Scenario],
-    host_factory: Callable[[str], ScenarioHost],
-    out: TextIO,
-    err: TextIO,
-    oracle: str | None = None,
-) -> int:
-    """`_run`, differentially against the `--oracle` endpoint or `--golden` traces if asked."""
-    oracle = oracle or getattr(args, "oracle", None)
-    if oracle is None:
-        reference = GoldenReference(args.golden) if args.golden else None
-        return _run(hosts, args, chosen, host_factory, out, err, reference)
-    oracle_host = host_factory(oracle)
-    if not _open(oracle_host, err):
-        return EXIT_NOT_RUN
-    try:
-        reference = OracleReference(oracle_host, args.timeout)
-        return _run(hosts, args, chosen, host_factory, out, err, reference)
-    finally:
-        oracle_host.close()
-
-
 def _run(
-    hosts: str,
+    targets: Targets,
     args: argparse.Namespace,
     chosen: Sequence[Scenario],
     host_factory: Callable[[str], ScenarioHost],
     out: TextIO,
     err: TextIO,
-    reference: Reference | None = None,
 ) -> int:
-    """Endpoint scenarios against `hosts`, then ensemble scenarios against a cluster started
-    from `--cluster` (oracle-run: Apache ZooKeeper's), with one progress line and report."""
-    endpoint = [found for found in chosen if found.needs != ENSEMBLE]
-    ensemble = [found for found in chosen if found.needs == ENSEMBLE]
-    progress = Progress(err, len(chosen))
-    run = SuiteRun(hosts=hosts, started=datetime.now(UTC))
-    phases: list[tuple[Callable[[], ScenarioHost], list[Scenario]]] = []
-    if endpoint:
-        phases.append((lambda: host_factory(hosts), endpoint))
-    if ensemble:
-        spec = resolve_spec(getattr(args, "cluster", None))
-        keep = getattr(args, "keep", False)
-        phases.append((lambda: EnsembleHost(spec, keep_dirs=keep), ensemble))
-    for make_host, scenarios in phases:
-        host = make_host()
-        if not _open(host, err):
-            return EXIT_NOT_RUN
-        try:
+    """Each kind of scenario against its target, differentially when there is an oracle or
+    golden traces, with one progress line and one report."""
+    kinds = _by_kind(chosen, targets, err)
+    if not kinds:
+        return EXIT_NOT_RUN
+    progress = Progress(err, sum(len(scenarios) for _, scenarios in kinds))
+    run = SuiteRun(hosts="", started=datetime.now(UTC))
+    for needs, scenarios in kinds:
+        with ExitStack() as opened:
+            if needs == ENSEMBLE:
+                assert targets.cluster is not None
+                host: ScenarioHost = EnsembleHost(
+                    targets.cluster, keep_dirs=getattr(args, "keep", False)
+                )
+            else:
+                host = host_factory(targets.extended if needs == EXTENDED else targets.hosts)
+            if not _open(host, err):
+                return EXIT_NOT_RUN
+            opened.callback(host.close)
+            reference: Reference | None = None
+            oracle = targets.extended_oracle if needs == EXTENDED else targets.oracle
+            if oracle and needs != ENSEMBLE:
+                oracle_host = host_factory(oracle)
+                if not _open(oracle_host, err):
+                    return EXIT_NOT_RUN
+                opened.callback(oracle_host.close)
+                reference = OracleReference(oracle_host, args.timeout)
+            elif targets.golden:
+                reference = GoldenReference(targets.golden)
             run.absorb(run_suite(scenarios, host, progress, args.timeout, reference))
-        finally:
-            host.close()
     out.write(report.summary_table(run))
     if args.junit:
         args.junit.write_text(report.junit_xml(run), encoding="utf-8")
@@ -658,6 +703,32 @@ def _start(server: ApacheZooKeeper, name: str, err: TextIO) -> bool:
     return True
 
 
+class _Servers:
+    """The standalone servers a command starts, each only if a chosen scenario needs it, all
+    stopped when the command ends."""
+
+    def __init__(self, running: ExitStack, chosen: Sequence[Scenario], err: TextIO) -> None:
+        self.running = running
+        self.needs = {found.needs for found in chosen}
+        self.err = err
+
+    def start(self, kind: type[ApacheZooKeeper], needs: str, name: str, keep: bool) -> str | None:
+        """The server's hosts; None if no scenario needs it. Raises ZooKeeperUnavailable."""
+        if needs not in self.needs:
+            return None
+        properties = EXTENDED_PROPERTIES if needs == EXTENDED else {}
+        server = kind(keep_dir=keep, system_properties=properties)
+        self.running.callback(server.stop)
+        label = (
+            f"{name} ({', '.join(f'{k}={v}' for k, v in properties.items())})"
+            if properties
+            else name
+        )
+        if not _start(server, label, self.err):
+            raise ZooKeeperUnavailable(f"{label} did not start")
+        return server.hosts
+
+
 def _oracle_run(
     args: argparse.Namespace,
     chosen: Sequence[Scenario],
@@ -665,26 +736,31 @@ def _oracle_run(
     out: TextIO,
     err: TextIO,
 ) -> int:
-    """Against Apache ZooKeeper itself; or, with `--zkcompat`, zkcompat with it as the oracle."""
+    """Against Apache ZooKeeper itself (standalone, with extended types, and as an ensemble);
+    or, with `--zkcompat`, zkcompat with Apache ZooKeeper as the live oracle."""
     with ExitStack() as running:
-        zookeeper = running.enter_context(_stopping(ApacheZooKeeper(keep_dir=args.keep)))
-        if not _start(zookeeper, "Apache ZooKeeper", err):
+        servers = _Servers(running, chosen, err)
+        try:
+            zookeeper = servers.start(ApacheZooKeeper, ENDPOINT, "Apache ZooKeeper", args.keep)
+            extended = servers.start(ApacheZooKeeper, EXTENDED, "Apache ZooKeeper", args.keep)
+            if not args.zkcompat:
+                cluster = resolve_spec(None) if ENSEMBLE in servers.needs else None
+                targets = Targets(zookeeper, extended, cluster, golden=args.golden)
+                return _run(targets, args, chosen, host_factory, out, err)
+            subject = servers.start(ZkcompatServer, ENDPOINT, "zkcompat", args.keep)
+            subject_extended = servers.start(ZkcompatServer, EXTENDED, "zkcompat", args.keep)
+        except ZooKeeperUnavailable:
             return EXIT_NOT_RUN
-        if not args.zkcompat:
-            return _run_with_reference(zookeeper.hosts, args, chosen, host_factory, out, err)
-        subject = running.enter_context(_stopping(ZkcompatServer(keep_dir=args.keep)))
-        if not _start(subject, "zkcompat", err):
-            return EXIT_NOT_RUN
-        oracle = None if args.golden else zookeeper.hosts
-        return _run_with_reference(subject.hosts, args, chosen, host_factory, out, err, oracle)
-
-
-@contextmanager
-def _stopping(server: ApacheZooKeeper) -> Iterator[ApacheZooKeeper]:
-    try:
-        yield server
-    finally:
-        server.stop()
+        live = not args.golden
+        targets = Targets(
+            subject,
+            subject_extended,
+            oracle=zookeeper if live else None,
+            extended_oracle=extended if live else None,
+            golden=args.golden,
+            why_not={ENSEMBLE: "zkcompat has no quorum yet"},
+        )
+        return _run(targets, args, chosen, host_factory, out, err)
 
 
 def _record(
@@ -695,19 +771,32 @@ def _record(
 ) -> int:
     """`golden`: record every chosen scenario's trace from Apache ZooKeeper."""
     with ExitStack() as running:
-        hosts = args.hosts
-        if hosts is None:
-            zookeeper = running.enter_context(_stopping(ApacheZooKeeper()))
-            if not _start(zookeeper, "Apache ZooKeeper", err):
-                return EXIT_NOT_RUN
-            hosts = zookeeper.hosts
-        host = host_factory(hosts)
-        if not _open(host, err):
-            return EXIT_NOT_RUN
+        servers = _Servers(running, chosen, err)
         try:
-            results = record_golden(chosen, host, args.output, Progress(err, len(chosen)))
-        finally:
-            host.close()
+            targets = Targets(
+                args.hosts or servers.start(ApacheZooKeeper, ENDPOINT, "Apache ZooKeeper", False),
+                args.extended_hosts
+                or servers.start(ApacheZooKeeper, EXTENDED, "Apache ZooKeeper", False),
+                why_not={ENSEMBLE: "their traces depend on timing"},
+            )
+        except ZooKeeperUnavailable:
+            return EXIT_NOT_RUN
+        kinds = _by_kind(chosen, targets, err)
+        progress = Progress(err, sum(len(scenarios) for _, scenarios in kinds))
+        results: list[ScenarioResult] = []
+        traces: dict[str, dict[str, Any]] = {}
+        for needs, scenarios in kinds:
+            host = host_factory(targets.extended if needs == EXTENDED else targets.hosts)
+            if not _open(host, err):
+                return EXIT_NOT_RUN
+            try:
+                found, recorded = record_traces(scenarios, host, progress)
+            finally:
+                host.close()
+            results.extend(found)
+            for group, by_id in recorded.items():
+                traces.setdefault(group, {}).update(by_id)
+    write_golden(args.output, traces)
     failed = [result for result in results if not result.passed]
     err.write(f"golden traces of {len(results) - len(failed)} scenarios written to {args.output}\n")
     for result in failed:

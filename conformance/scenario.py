@@ -21,6 +21,12 @@ ScenarioFunction = Callable[["Context"], None]
 
 ENDPOINT = "endpoint"
 ENSEMBLE = "ensemble"
+EXTENDED = "extended"  # an endpoint with extended types on and a fast container reaper
+# How an EXTENDED endpoint is started: TTL nodes enabled, containers and TTLs reaped at once.
+EXTENDED_PROPERTIES = {
+    "zookeeper.extendedTypesEnabled": "true",
+    "znode.container.checkIntervalMs": "100",
+}
 F = TypeVar("F", bound=ScenarioFunction)
 
 
@@ -32,7 +38,7 @@ class Scenario:
     name: str
     func: ScenarioFunction
     description: str
-    needs: str = ENDPOINT  # ENDPOINT: any server or ensemble; ENSEMBLE: a cluster it controls
+    needs: str = ENDPOINT  # ENDPOINT, EXTENDED (see EXTENDED_PROPERTIES) or ENSEMBLE
     differential: bool = True  # False: its trace depends on timing, so only assertions count
 
     @property
@@ -54,7 +60,8 @@ def scenario(
 
     The function's name is the scenario's name unless `name` is given; the first line of its
     docstring is the description shown in reports. `needs=ENSEMBLE` marks a scenario that
-    starts and stops members of a cluster (`ctx.cluster`) rather than using an endpoint.
+    starts and stops members of a cluster (`ctx.cluster`) rather than using an endpoint;
+    `needs=EXTENDED` one that needs an endpoint started with `EXTENDED_PROPERTIES`.
     `differential=False` leaves it out of trace comparison: what its clients see depends on
     timing (concurrent clients, expiry, elections), so two runs against one server differ.
     Ensemble scenarios are left out unless they say otherwise.
