@@ -46,6 +46,14 @@ CREATED, DELETED = EventType.NodeCreated, EventType.NodeDeleted
 DATA_CHANGED, CHILDREN_CHANGED = EventType.NodeDataChanged, EventType.NodeChildrenChanged
 
 
+OPEN = (ACL(31, Id("world", "anyone")),)  # what world(31) interns as
+
+
+def triggers(result: ApplyResult) -> tuple[tuple[str, EventType], ...]:
+    """A result's watch triggers without the ACL each carries."""
+    return tuple((path, event) for path, event, _acl in result.events)
+
+
 def world(perms: int) -> list[ACL]:
     """A freshly built ACL list, as each decoded txn carries its own."""
     return [ACL(perms, Id("world", "anyone"))]
@@ -152,7 +160,11 @@ def test_create_stamps_the_node_and_its_parent(tree: DataTree, leader: Leader) -
     plain = leader.create("/app", b"hello")
     z1 = leader.zxid
     assert plain == ApplyResult(
-        OpCode.create, Err.Ok, "/app", None, events=(("/app", CREATED), ("/", CHILDREN_CHANGED))
+        OpCode.create,
+        Err.Ok,
+        "/app",
+        None,
+        events=(("/app", CREATED, OPEN), ("/", CHILDREN_CHANGED, OPEN)),
     )
     assert tree.stat("/app") == Stat(z1, z1, T0 + 1, T0 + 1, 0, 0, 0, 0, 5, 0, z1)
     # The root's stored cversion went 0 -> 1; clients see 2*1 - 2 children = 0.
@@ -163,7 +175,7 @@ def test_create_stamps_the_node_and_its_parent(tree: DataTree, leader: Leader) -
     z2 = leader.zxid
     assert second.op == OpCode.create2
     assert second.stat == Stat(z2, z2, T0 + 2, T0 + 2, 0, 0, 0, 0, 0, 0, z2)
-    assert second.events == (("/app/b", CREATED), ("/app", CHILDREN_CHANGED))
+    assert triggers(second) == (("/app/b", CREATED), ("/app", CHILDREN_CHANGED))
     assert tree.stat("/app") == Stat(z1, z1, T0 + 1, T0 + 1, 0, 1, 0, 0, 5, 1, z2)
     assert tree.last_processed_zxid == z2
 
@@ -191,7 +203,10 @@ def test_deleting_a_child_counts_in_the_client_cversion(tree: DataTree, leader: 
     result = leader.delete("/app/b")
     zd = leader.zxid
     assert result == ApplyResult(
-        OpCode.delete, Err.Ok, "/app/b", events=(("/app/b", DELETED), ("/app", CHILDREN_CHANGED))
+        OpCode.delete,
+        Err.Ok,
+        "/app/b",
+        events=(("/app/b", DELETED, OPEN), ("/app", CHILDREN_CHANGED, OPEN)),
     )
     parent = tree.get("/app")
     assert (parent.cversion, parent.pzxid) == (2, zd)  # stored: creations only
@@ -218,7 +233,7 @@ def test_set_data_and_set_acl(tree: DataTree, leader: Leader) -> None:
     zs = leader.zxid
     expected = Stat(zc, zs, T0 + 1, T0 + 2, 1, 0, 0, 0, 11, 0, zc)
     assert result == ApplyResult(
-        OpCode.setData, Err.Ok, "/cfg", expected, events=(("/cfg", DATA_CHANGED),)
+        OpCode.setData, Err.Ok, "/cfg", expected, events=(("/cfg", DATA_CHANGED, OPEN),)
     )
     assert tree.get("/cfg").data == b"version-one"
 
@@ -237,7 +252,7 @@ def test_reconfig_is_a_set_data_of_the_config_node(tree: DataTree, leader: Leade
     result = leader.apply(OpCode.reconfig, SetDataTxn("/zookeeper/config", b"server.1=a", 4))
     assert result.op == OpCode.reconfig
     assert result.stat.version == 4
-    assert result.events == (("/zookeeper/config", DATA_CHANGED),)
+    assert triggers(result) == (("/zookeeper/config", DATA_CHANGED),)
 
 
 def test_data_size_follows_paths_and_data(tree: DataTree, leader: Leader) -> None:
@@ -308,12 +323,12 @@ def test_close_session_deletes_listed_paths_first_then_the_rest(
     assert result == ApplyResult(
         OpCode.closeSession,
         events=(
-            ("/locks/e3", DELETED),
-            ("/locks", CHILDREN_CHANGED),
-            ("/locks/e1", DELETED),
-            ("/locks", CHILDREN_CHANGED),
-            ("/locks/e2", DELETED),
-            ("/locks", CHILDREN_CHANGED),
+            ("/locks/e3", DELETED, OPEN),
+            ("/locks", CHILDREN_CHANGED, OPEN),
+            ("/locks/e1", DELETED, OPEN),
+            ("/locks", CHILDREN_CHANGED, OPEN),
+            ("/locks/e2", DELETED, OPEN),
+            ("/locks", CHILDREN_CHANGED, OPEN),
         ),
     )
     assert tree.children("/locks") == ["theirs"]
@@ -327,7 +342,7 @@ def test_close_session_deletes_listed_paths_first_then_the_rest(
 def test_close_session_logged_without_a_body(tree: DataTree, leader: Leader) -> None:
     leader.create("/e", ephemeral=True)
     result = leader.apply(OpCode.closeSession, None)
-    assert result.events == (("/e", DELETED), ("/", CHILDREN_CHANGED))
+    assert triggers(result) == (("/e", DELETED), ("/", CHILDREN_CHANGED))
     assert tree.get("/e") is None
 
 
@@ -401,7 +416,7 @@ def test_a_multi_applies_every_op_at_one_zxid(tree: DataTree, leader: Leader) ->
     assert set_data.stat == Stat(z, z, T0 + 2, T0 + 2, 1, 0, 0, 0, 2, 0, z)
     assert check == ApplyResult(OpCode.check, Err.Ok, "/m/a")
     assert (create.op, create.path, create.stat) == (OpCode.create, "/m/b", None)
-    assert result.events == (
+    assert triggers(result) == (
         ("/m/a", CREATED),
         ("/m", CHILDREN_CHANGED),
         ("/m/a", DATA_CHANGED),
@@ -526,3 +541,15 @@ def test_read_helpers(tree: DataTree, leader: Leader) -> None:
     assert tree.get("/missing") is None
     assert tree.stat("/missing") is None
     assert tree.node_count() == 9
+
+
+def test_triggers_carry_the_acl_a_watcher_must_read(tree: DataTree, leader: Leader) -> None:
+    """The node's own ACL for its events, the parent's for NodeChildrenChanged, and the
+    deleted node's for NodeDeleted: what ZooKeeper checks before it delivers an event."""
+    leader.create("/p", b"", acl=world(1))
+    created = leader.create("/p/c", b"", acl=digest_acl())
+    secret, public = tuple(digest_acl()), tuple(world(1))
+    assert created.events == (("/p/c", CREATED, secret), ("/p", CHILDREN_CHANGED, public))
+    assert leader.set_data("/p/c", b"x", 1).events == (("/p/c", DATA_CHANGED, secret),)
+    deleted = leader.delete("/p/c")
+    assert deleted.events == (("/p/c", DELETED, secret), ("/p", CHILDREN_CHANGED, public))

@@ -43,7 +43,9 @@ from zkcompat.namespaces import NamespaceSummaries, java_length
 # "some txn record"; this alias documents intent where one is expected.
 TxnRecord = Any
 AclList = tuple[Any, ...]  # a tuple of ACL records
-Trigger = tuple[str, EventType]
+# A watch trigger: the path, the event, and the ACL a watcher must be able to READ to hear it
+# (the node's; for NodeChildrenChanged its parent's), as ZooKeeper checks since CVE-2024-23944.
+Trigger = tuple[str, EventType, AclList]
 
 ANYONE = Id("world", "anyone")
 OPEN_ACL_UNSAFE: AclList = (ACL(int(Perms.ALL), ANYONE),)
@@ -439,13 +441,21 @@ class DataTree:
         node = self.nodes.get(path)
         return None if node is None else list(node.children.ordered())
 
+    def lookup(self, path: str) -> DataNode | None:
+        """The node a read finds at ``path``: ZooKeeper's node map also holds the root under
+        "", so getData, exists, getChildren, getACL and the like of "" answer for "/"."""
+        return self.nodes.get(path or "/")
+
     def all_children_number(self, path: str) -> int:
-        """Every descendant of ``path``, not counting itself (getAllChildrenNumber)."""
-        node = self.nodes.get(path)
+        """Every descendant of ``path``, not counting itself (getAllChildrenNumber). ZooKeeper
+        counts the keys of its node map under ``path + "/"``, so "" counts "/" too."""
+        node = self.lookup(path)
         if node is None:
             return 0
         if path == "/":
             return len(self.nodes) - 1
+        if path == "":
+            return len(self.nodes)
         count, stack = 0, [(path, node)]
         while stack:
             base, parent = stack.pop()
@@ -530,7 +540,10 @@ class DataTree:
             self._ephemerals.setdefault(owner, {})[path] = None
         self.writes.add(path, java_length(path) + (len(node.data) if node.data else 0))
         stat = node.stat(self.extended_types) if want_stat else None
-        events = ((path, EventType.NodeCreated), (parent_path, EventType.NodeChildrenChanged))
+        events = (
+            (path, EventType.NodeCreated, node.acl),
+            (parent_path, EventType.NodeChildrenChanged, parent.acl),
+        )
         return ApplyResult(op, Err.Ok, path, stat, events=events)
 
     @staticmethod
@@ -569,7 +582,10 @@ class DataTree:
         elif kind is EphemeralKind.SESSION:
             self._ephemerals.get(node.ephemeralOwner, {}).pop(path, None)
         self.writes.add(path, java_length(path))
-        events = ((path, EventType.NodeDeleted), (parent_path, EventType.NodeChildrenChanged))
+        events = (
+            (path, EventType.NodeDeleted, node.acl),
+            (parent_path, EventType.NodeChildrenChanged, parent.acl),
+        )
         return ApplyResult(op, Err.Ok, path, events=events)
 
     def _set_data(self, header: TxnHeader, txn: TxnRecord) -> ApplyResult:
@@ -585,7 +601,8 @@ class DataTree:
         node.version = txn.version
         self.writes.add(path, java_length(path) + (len(txn.data) if txn.data else 0))
         stat = node.stat(self.extended_types)
-        return ApplyResult(op, Err.Ok, path, stat, events=((path, EventType.NodeDataChanged),))
+        events = ((path, EventType.NodeDataChanged, node.acl),)
+        return ApplyResult(op, Err.Ok, path, stat, events=events)
 
     def _set_acl(self, header: TxnHeader, txn: TxnRecord) -> ApplyResult:
         node = self.nodes.get(txn.path)

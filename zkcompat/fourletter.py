@@ -525,8 +525,9 @@ class FourLetterWords:
         }
         rows = [("version", VERSION), ("server_state", "standalone")]
         rows.extend((key, values.get(key, 0)) for key in _MNTR_SCALARS)
+        live = self.server.watches.fired_rows()
         for name in _MNTR_SUMMARIES:
-            rows.extend(_zero_summary(name, percentiles=False))
+            rows.extend(live.get(name) or _zero_summary(name, percentiles=False))
         for name in _MNTR_PERCENTILE_SUMMARIES:
             rows.extend(_zero_summary(name, percentiles=True))
         rows.extend(tree.reads.rows())

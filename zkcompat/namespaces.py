@@ -13,9 +13,8 @@ Plane counts twice.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from zkcompat.javaorder import hash_set_order
+from zkcompat.metrics import Row, Summary
 
 STAT_OVERHEAD_BYTES = 6 * 8 + 5 * 4  # DataTree.STAT_OVERHEAD_BYTES: six longs, five ints
 
@@ -30,11 +29,11 @@ def java_length(text: str) -> int:
 class NamespaceSummaries:
     """One summary set (ZooKeeper's AvgMinMaxCounterSet) keyed by top-level namespace."""
 
-    __slots__ = ("_counters", "suffix")
+    __slots__ = ("_summaries", "suffix")
 
     def __init__(self, suffix: str) -> None:
         self.suffix = suffix  # "read_per_namespace" or "write_per_namespace"
-        self._counters: dict[str, list[int]] = {}  # namespace -> [count, total, min, max]
+        self._summaries: dict[str, Summary] = {}
 
     def add(self, path: str, amount: int) -> None:
         """Count `amount` bytes against the namespace of `path` ("/" has none)."""
@@ -42,34 +41,14 @@ class NamespaceSummaries:
         namespace = path[1:end] if end > 0 else path[1:]
         if not namespace:
             return
-        counter = self._counters.get(namespace)
-        if counter is None:
-            self._counters[namespace] = [1, amount, amount, amount]
-            return
-        counter[0] += 1
-        counter[1] += amount
-        if amount < counter[2]:
-            counter[2] = amount
-        if amount > counter[3]:
-            counter[3] = amount
+        summary = self._summaries.get(namespace)
+        if summary is None:
+            summary = self._summaries[namespace] = Summary()
+        summary.add(amount)
 
-    def rows(self) -> list[tuple[str, int | float]]:
+    def rows(self) -> list[Row]:
         """mntr's rows, namespaces in the order ZooKeeper's ConcurrentHashMap lists them."""
-        rows: list[tuple[str, int | float]] = []
-        for namespace in hash_set_order(self._counters):
-            count, total, low, high = self._counters[namespace]
-            name = f"{namespace}_{self.suffix}"
-            rows.append((f"avg_{name}", _average(total, count)))
-            rows.append((f"min_{name}", low))
-            rows.append((f"max_{name}", high))
-            rows.append((f"cnt_{name}", count))
-            rows.append((f"sum_{name}", total))
+        rows: list[Row] = []
+        for namespace in hash_set_order(self._summaries):
+            rows.extend(self._summaries[namespace].rows(f"{namespace}_{self.suffix}"))
         return rows
-
-
-def _average(total: int, count: int) -> float:
-    """AvgMinMaxCounter.getAvg: the exact double quotient rounded half-up to 4 places."""
-    if not count:
-        return 0.0
-    exact = Decimal(total / count)
-    return float(exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))

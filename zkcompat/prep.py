@@ -300,7 +300,6 @@ _HANDLERS = {
     OpCode.createContainer: Prep._create,
     OpCode.createTTL: Prep._create,
     OpCode.delete: Prep._delete,
-    OpCode.deleteContainer: Prep._delete,
     OpCode.setData: Prep._set_data,
     OpCode.setACL: Prep._set_acl,
     OpCode.check: Prep._check,

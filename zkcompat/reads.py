@@ -41,7 +41,7 @@ class ReadContext(Protocol):
 
 
 def _node(ctx: ReadContext, path: str, perm: int, reader: Reader) -> DataNode:
-    node = ctx.tree.get(path)
+    node = ctx.tree.lookup(path)
     if node is None:
         raise KeeperError(Err.NoNode, path)
     if not check_acl(
@@ -61,7 +61,7 @@ def exists(ctx: ReadContext, reader: Reader, request: Any) -> Any:
         raise KeeperError(Err.BadArguments, path)
     if request.watch:
         ctx.watches.add_data_watch(path, reader)
-    node = ctx.tree.get(path)
+    node = ctx.tree.lookup(path)
     if node is None:
         raise KeeperError(Err.NoNode, path)
     ctx.tree.reads.add(path, java_length(path) + STAT_OVERHEAD_BYTES)

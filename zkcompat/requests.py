@@ -41,25 +41,30 @@ REQUEST_RECORDS: dict[int, type] = {
     OpCode.addWatch: R.AddWatchRequest,
 }
 
-#: Ops a multi may hold (MultiOperationRecord), and those a multiRead may hold.
-MULTI_WRITE_OPS = frozenset(
+#: The ops ZooKeeper 3.8's MultiOperationRecord can decode (deleteContainer is not one), and,
+#: of those, the ones a multi may apply and the ones a multiRead may answer.
+MULTI_RECORD_OPS = frozenset(
     {
         OpCode.create,
         OpCode.create2,
         OpCode.createContainer,
         OpCode.createTTL,
         OpCode.delete,
-        OpCode.deleteContainer,
         OpCode.setData,
         OpCode.check,
+        OpCode.getChildren,
+        OpCode.getData,
     }
 )
 MULTI_READ_OPS = frozenset({OpCode.getChildren, OpCode.getData})
+MULTI_WRITE_OPS = MULTI_RECORD_OPS - MULTI_READ_OPS
 
 _END = R.MultiHeader(-1, True, -1)
 
 
-def decode_multi(payload: bytes, offset: int, allowed: frozenset[int]) -> list[tuple[int, Any]]:
+def decode_multi(
+    payload: bytes, offset: int, allowed: frozenset[int] = MULTI_RECORD_OPS
+) -> list[tuple[int, Any]]:
     """The (opcode, request) pairs of a multi or multiRead body."""
     ops: list[tuple[int, Any]] = []
     while True:

@@ -23,9 +23,17 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
+from jute import JuteError
 from jute import records as R
 from zkcompat import reads
-from zkcompat.acl import DEFAULT_PROVIDERS, AuthFailed, AuthInfo, AuthProvider, authenticate
+from zkcompat.acl import (
+    DEFAULT_PROVIDERS,
+    AuthFailed,
+    AuthInfo,
+    AuthProvider,
+    authenticate,
+    check_acl,
+)
 from zkcompat.commit import Committer
 from zkcompat.constants import (
     NOTIFICATION_XID,
@@ -34,8 +42,9 @@ from zkcompat.constants import (
     EventType,
     KeeperState,
     OpCode,
+    Perms,
 )
-from zkcompat.datatree import ApplyResult, DataTree, owner_ttl
+from zkcompat.datatree import OPEN_ACL_UNSAFE, ApplyResult, DataTree, owner_ttl
 from zkcompat.errors import KeeperError
 from zkcompat.prep import Caller, Prep, PrepSettings
 from zkcompat.requests import (
@@ -294,16 +303,35 @@ class ZooKeeperServer:
             conn.last_op = op
             request = REQUEST_RECORDS[op].decode(payload, offset)[0]
             self._in_order(session_id, self._answer_set_watches, conn, xid, request)
+        elif op == OpCode.deleteContainer:
+            # ZooKeeper takes the path from the request's whole buffer, header included, so a
+            # client's deleteContainer is always refused, whatever its body.
+            conn.last_op = op
+            self._write_error(conn, xid, Err.BadArguments)
         elif op in _WRITES:
             conn.last_op = op
             self._write(conn, xid, op, REQUEST_RECORDS[op].decode(payload, offset)[0])
         elif op == OpCode.multi:
             conn.last_op = op
-            self._multi(conn, xid, decode_multi(payload, offset, MULTI_WRITE_OPS))
+            try:
+                ops = decode_multi(payload, offset)
+            except JuteError as error:
+                log.warning("Malformed multi from 0x%x: %s", session_id, error)
+                ops = None
+            if ops is None or any(op not in MULTI_WRITE_OPS for op, _ in ops):
+                # Prep fails such a multi after taking its zxid: an error txn, MarshallingError.
+                self._write_error(conn, xid, Err.MarshallingError)
+            else:
+                self._multi(conn, xid, ops)
         elif op == OpCode.multiRead:
             conn.last_op = op
-            ops = decode_multi(payload, offset, MULTI_READ_OPS)
-            self._in_order(session_id, self._multi_read, conn, xid, ops)
+            try:
+                ops = decode_multi(payload, offset)
+            except JuteError as error:
+                log.warning("Malformed multiRead from 0x%x: %s", session_id, error)
+                self._in_order(session_id, self._reply, conn, xid, Err.MarshallingError)
+            else:
+                self._in_order(session_id, self._multi_read, conn, xid, ops)
         elif op in reads.READS:
             conn.last_op = op
             record = REQUEST_RECORDS.get(op)
@@ -429,15 +457,26 @@ class ZooKeeperServer:
         return Caller(conn.session_id, conn.identities)
 
     def _write(self, conn: Connection, xid: int, op: int, request: Any) -> None:
-        zxid = self._next_zxid()
         if op == OpCode.reconfig:
             code = Err.Unimplemented if self.settings.reconfig_enabled else Err.ReconfigDisabled
-            txn_type, txn = OpCode.error, R.ErrorTxn(code)
-        else:
-            try:
-                txn_type, txn = self.prep.txn(op, request, self._caller(conn), zxid)
-            except KeeperError as error:
-                txn_type, txn = OpCode.error, R.ErrorTxn(error.code)
+            self._write_error(conn, xid, code)
+            return
+        zxid = self._next_zxid()
+        try:
+            txn_type, txn = self.prep.txn(op, request, self._caller(conn), zxid)
+        except KeeperError as error:
+            txn_type, txn = OpCode.error, R.ErrorTxn(error.code)
+        self._log_write(conn, xid, op, txn_type, txn, zxid)
+
+    def _write_error(self, conn: Connection, xid: int, code: int) -> None:
+        """A write that prep refuses after taking a zxid: logged as an error txn with ``code``,
+        answered with it once committed."""
+        zxid = self._next_zxid()
+        self._log_write(conn, xid, OpCode.error, OpCode.error, R.ErrorTxn(code), zxid)
+
+    def _log_write(
+        self, conn: Connection, xid: int, op: int, txn_type: int, txn: Any, zxid: int
+    ) -> None:
         step = self._enqueue(conn.session_id)
 
         def applied(result: ApplyResult) -> None:
@@ -471,21 +510,28 @@ class ZooKeeperServer:
         for (op, _), sub in zip(ops, result.results, strict=True):
             if sub.op == OpCode.error:
                 body.append((OpCode.error, int(sub.err), None))
-            else:  # a create2 inside a multi is answered as a plain create, as in 3.8
-                op = OpCode.create if op == OpCode.create2 else op
+            else:  # as in 3.8: create2 is answered as a plain create, createTTL and
+                # createContainer as create2
+                op = _MULTI_RESULT_TYPES.get(op, op)
                 body.append((op, Err.Ok, _write_response(op, sub, self.tree, in_multi=True)))
         self._reply(conn, xid, Err.Ok, encode_multi_results(body))
 
     def _multi_read(self, conn: Connection, xid: int, ops: list[tuple[int, Any]]) -> None:
+        """Each read op answered in place, failures as error results. At the first op that is
+        not a read, ZooKeeper stops with MarshallingError and the results so far."""
         body = []
+        err = Err.Ok
         for op, request in ops:
+            if op not in MULTI_READ_OPS:
+                err = Err.MarshallingError
+                break
             try:  # 3.8 sets no watches for a multiRead's ops, whatever their flag says
                 body.append(
                     (op, Err.Ok, reads.READS[op](self, conn, request._replace(watch=False)))
                 )
             except KeeperError as error:
                 body.append((OpCode.error, int(error.code), None))
-        self._reply(conn, xid, Err.Ok, encode_multi_results(body))
+        self._reply(conn, xid, err, encode_multi_results(body))
 
     # --- commit --------------------------------------------------------------------------------
 
@@ -511,10 +557,16 @@ class ZooKeeperServer:
         return result
 
     def _deliver(self, result: ApplyResult) -> None:
-        """Send the watch events a txn triggered, before any reply that reveals it."""
-        for path, event in result.events:
+        """Send the watch events a txn triggered, before any reply that reveals it, to the
+        watchers that may READ the node (ZooKeeper's fix for CVE-2024-23944, in Debian's
+        3.8.0 build): a filtered watcher's one-time watch is used up all the same."""
+        skip_acl, providers = self.skip_acl, self.providers
+        for path, event, acl in result.events:
             for watcher, event_type, event_path in self.watches.trigger(path, event):
-                _send_event(watcher, event_type, event_path)
+                if acl is OPEN_ACL_UNSAFE or check_acl(
+                    acl, Perms.READ, watcher.identities, skip_acl=skip_acl, providers=providers
+                ):
+                    _send_event(watcher, event_type, event_path)
 
     def _set_watches(self, conn: Connection, request: Any) -> None:
         """Re-register a reconnecting client's watches, firing at once the events it missed
@@ -565,6 +617,13 @@ class _Step:
     def ready(self, answer: Callable[[], None]) -> None:
         self.answer = answer
         self.server._drain(self.session_id)
+
+
+_MULTI_RESULT_TYPES = {
+    OpCode.create2: OpCode.create,
+    OpCode.createTTL: OpCode.create2,
+    OpCode.createContainer: OpCode.create2,
+}
 
 
 def _send_event(conn: Connection, event_type: EventType, path: str) -> None:

@@ -28,6 +28,7 @@ from enum import IntEnum
 from typing import Generic, TypeVar
 
 from zkcompat.constants import EventType, WatcherType
+from zkcompat.metrics import Row, Summary
 
 W = TypeVar("W", bound=Hashable)
 
@@ -49,6 +50,13 @@ _DELETED = EventType.NodeDeleted
 _DATA_CHANGED = EventType.NodeDataChanged
 _CHILDREN_CHANGED = EventType.NodeChildrenChanged
 _DATA_TABLE_ONLY = frozenset((_CREATED, _DATA_CHANGED))
+# mntr's summary names for the watchers each kind of trigger notified.
+_FIRED_NAMES = {
+    _CREATED: "node_created_watch_count",
+    _DELETED: "node_deleted_watch_count",
+    _DATA_CHANGED: "node_changed_watch_count",
+    _CHILDREN_CHANGED: "node_children_watch_count",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +172,14 @@ class WatchManager(Generic[W]):
     """The watch tables of one server (ZooKeeper's DataTree keeps the same two), driven by the
     request pipeline: reads register, applied txns trigger, sessions and connections remove."""
 
-    __slots__ = ("_child", "_data")
+    __slots__ = ("_child", "_data", "fired")
 
     def __init__(self) -> None:
         self._data: _Table[W] = _Table()
         self._child: _Table[W] = _Table()
+        # mntr's node_{created,deleted,changed,children}_watch_count: for each table that had
+        # watchers for a trigger, how many it notified (ZooKeeper's WatchManager.triggerWatch).
+        self.fired: dict[EventType, Summary] = {event: Summary() for event in _FIRED_NAMES}
 
     # --- registering -------------------------------------------------------------------------
 
@@ -222,11 +233,19 @@ class WatchManager(Generic[W]):
             data.fire(path, event, hits)
             child_hits: dict[W, None] = {}
             child.fire(path, event, child_hits)
+            # ZooKeeper triggers the two tables in two calls, each counted when it notifies
+            # anyone, the second including the watchers the first already told.
+            for table_hits in (hits, child_hits):
+                if table_hits:
+                    self.fired[_DELETED].add(len(table_hits))
             for watcher in child_hits:
                 hits.setdefault(watcher, None)
+            return [(watcher, _DELETED, path) for watcher in hits]
         else:
             raise ValueError(f"{event!r} is not a znode change")
         event = EventType(event)
+        if hits:
+            self.fired[event].add(len(hits))
         return [(watcher, event, path) for watcher in hits]
 
     # --- removeWatches, checkWatches, closing ------------------------------------------------
@@ -252,22 +271,19 @@ class WatchManager(Generic[W]):
         return self._data.remove(path, watcher, only) or removed_child
 
     def contains(self, path: str, watcher: W, watcher_type: WatcherType) -> bool:
-        """checkWatches: whether ``watcher`` has a watch of that type on ``path`` itself.
+        """checkWatches: whether the table of that type has a watch on ``path`` itself.
 
-        Children and Data ask one table for a registration of any mode, Any asks both, as
-        removeWatches would find them. (ZooKeeper 3.8's table lookup answers True for a path
-        that anyone watches; we answer for this watcher only, as 3.9 does.) Persistent and
-        PersistentRecursive, from 3.9, ask for that mode in the data table."""
+        As in ZooKeeper 3.8 (WatchManager.containsWatcher), the answer is about the path, not
+        the asking watcher: a session is told yes for another session's watch (removeWatches,
+        on the other hand, only removes the caller's). Any asks both tables. Persistent and
+        PersistentRecursive, from 3.9, ask for the caller's watch of that mode."""
         watcher_type = WatcherType(watcher_type)
         if watcher_type is WatcherType.Children:
-            return self._child.mode(path, watcher) is not None
+            return path in self._child.by_path
         if watcher_type is WatcherType.Data:
-            return self._data.mode(path, watcher) is not None
+            return path in self._data.by_path
         if watcher_type is WatcherType.Any:
-            return (
-                self._child.mode(path, watcher) is not None
-                or self._data.mode(path, watcher) is not None
-            )
+            return path in self._child.by_path or path in self._data.by_path
         only = _PERSISTENT if watcher_type is WatcherType.Persistent else _RECURSIVE
         return self._data.mode(path, watcher) is only
 
@@ -294,6 +310,10 @@ class WatchManager(Generic[W]):
     def by_path(self) -> dict[str, list[W]]:
         """wchp (and watches_by_path): each watched path's watchers, data table only."""
         return {path: list(watchers) for path, watchers in self._data.by_path.items()}
+
+    def fired_rows(self) -> dict[str, list[Row]]:
+        """mntr's rows for the node_*_watch_count summaries, by summary name."""
+        return {name: self.fired[event].rows(name) for event, name in _FIRED_NAMES.items()}
 
     def watch_count(self) -> int:
         """mntr's zk_watch_count: registrations in both tables, so a persistent watch counts
