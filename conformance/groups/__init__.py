@@ -15,7 +15,9 @@ GROUPS = (
     "errors",
     "stat",
     "watches",
+    "persistent",
     "multi",
+    "reads",
     "system",
     "fourletter",
     "uses",
@@ -23,6 +25,7 @@ GROUPS = (
     "acl",
     "chroot",
     "limits",
+    "ttl",
     "clients",
     "ensemble",
 )
