@@ -5,9 +5,10 @@ microseconds per record; the request path cannot afford that. This module walks 
 ``construct.Struct`` (the declaration, see :mod:`jute.declare`) and writes Python source for a
 pair of functions per record:
 
-* runs of fixed-width fields are fused into one precompiled ``struct`` format, and the length
-  prefix of a following string, buffer or vector joins the run, so ``ReplyHeader`` or a ``Stat``
-  decodes with a single ``unpack_from``;
+* runs of fixed-width fields are fused into precompiled ``struct`` formats, and the length
+  prefix of a following string, buffer or vector joins the run: a run encodes with one ``pack``,
+  and decodes with one ``unpack_from`` per flat record in it, so ``ReplyHeader`` or a ``Stat``
+  becomes its record straight from one call;
 * decoding works on a ``bytes`` buffer and an offset, with no stream objects, and checks every
   length against the bytes that remain, so truncated or lying input raises ``JuteError`` before
   anything large is allocated;
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import struct
 from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +115,10 @@ def _node(sub: Construct, declarations: Declarations) -> Node:
     raise JuteError(f"no fast codec for construct {sub!r}")
 
 
+def _holds_record(members: list[tuple[Node, str]]) -> bool:
+    return any(isinstance(node, Rec) for node, _ in members)
+
+
 def _flat(node: Node) -> bool:
     """A fixed record whose fields are all scalars: it maps onto a slice of one unpack."""
     return isinstance(node, Rec) and all(isinstance(child, Fixed) for _, child in node.fields)
@@ -144,7 +150,8 @@ class _DecoderWriter:
     """Writes one decode function.
 
     Fixed-width members (scalars, and flat records such as ``Stat``) wait in ``pending`` until
-    something variable follows, then one ``unpack_from`` reads them all.
+    something variable follows, then ``unpack_from`` reads them: one call per flat record, with
+    the scalars around it (see :meth:`flush`).
     """
 
     def __init__(self, src: _Source, record: str) -> None:
@@ -153,6 +160,7 @@ class _DecoderWriter:
         self.body: list[str] = []
         self.pending: list[tuple[Node, str]] = []
         self.pending_indent = 0
+        self.sized = False  # whether the body reads ``size``, the length of the input
 
     def _member(self, node: Node, indent: int) -> str:
         var = self.src.fresh("v")
@@ -162,33 +170,50 @@ class _DecoderWriter:
         return var
 
     def flush(self) -> None:
+        """Read the pending members, one ``unpack_from`` per chunk of the run.
+
+        Building a record straight from an ``unpack_from`` result costs less than unpacking
+        into names and gathering them into a tuple again, which for a ``Stat`` costs more than
+        a second ``unpack_from`` call; for a header and one length prefix, the names cost less
+        than the second call. So each chunk holds at most one flat record: a chunk that is
+        exactly a record becomes it directly, one with scalars beside it goes through names.
+        """
         if not self.pending:
             return
         members, self.pending = self.pending, []
-        fmt = "".join(_fmt(node) for node, _ in members)
+        chunks: list[list[tuple[Node, str]]] = []
+        for member in members:
+            if not chunks or (isinstance(member[0], Rec) and _holds_record(chunks[-1])):
+                chunks.append([])
+            chunks[-1].append(member)
         pad = "    " * self.pending_indent
-        unpack = f"{self.src.format_name(fmt)}.unpack_from(buf, off)"
+        at = 0
+        for chunk in chunks:
+            lines = self._unpack(chunk, f"off + {at}" if at else "off")
+            self.body += [pad + line for line in lines]
+            at += sum(struct.calcsize(">" + _fmt(node)) for node, _ in chunk)
+        self.body.append(f"{pad}off += {at}")
+
+    def _unpack(self, chunk: list[tuple[Node, str]], at: str) -> list[str]:
+        fmt = "".join(_fmt(node) for node, _ in chunk)
+        unpack = f"{self.src.format_name(fmt)}.unpack_from(buf, {at})"
         if fmt == "?":
             # One byte needs no struct call; IndexError marks truncation like struct.error.
-            self.body.append(f"{pad}{members[0][1]} = buf[off] != 0")
-        elif all(isinstance(node, Fixed) for node, _ in members):
-            self.body.append(f"{pad}{', '.join(var for _, var in members)}, = {unpack}")
-        elif len(members) == 1:
-            node, var = members[0]
-            self.body.append(f"{pad}{var} = _tnew(_R_{node.name}, {unpack})")
-        else:
-            leaves: list[str] = []
-            built: list[str] = []
-            for node, var in members:
-                if isinstance(node, Fixed):
-                    leaves.append(var)
-                    continue
-                names = [self.src.fresh("v") for _ in node.fields]
-                leaves += names
-                built.append(f"{pad}{var} = _tnew(_R_{node.name}, ({', '.join(names)},))")
-            self.body.append(f"{pad}{', '.join(leaves)}, = {unpack}")
-            self.body += built
-        self.body.append(f"{pad}off += {struct.calcsize('>' + fmt)}")
+            return [f"{chunk[0][1]} = buf[{at}] != 0"]
+        if len(chunk) == 1 and isinstance(chunk[0][0], Rec):
+            node, var = chunk[0]
+            return [f"{var} = _tnew(_R_{node.name}, {unpack})"]
+        leaves: list[str] = []
+        built: list[str] = []
+        for node, var in chunk:
+            if isinstance(node, Fixed):
+                leaves.append(var)
+                continue
+            assert isinstance(node, Rec)
+            names = [self.src.fresh("v") for _ in node.fields]
+            leaves += names
+            built.append(f"{var} = _tnew(_R_{node.name}, ({', '.join(names)},))")
+        return [f"{', '.join(leaves)}, = {unpack}", *built]
 
     def line(self, indent: int, text: str) -> None:
         self.flush()
@@ -206,6 +231,7 @@ class _DecoderWriter:
             return f"_tnew(_R_{node.name}, ({', '.join(parts)},))"
         length = self._member(Fixed("i"), indent)
         var = self.src.fresh("x")
+        self.sized = True
         self.line(indent, f"if {length} >= 0:")
         if isinstance(node, Var):
             self.line(indent + 1, f"end = off + {length}")
@@ -240,8 +266,8 @@ class _DecoderWriter:
 
 
 def _decoder(src: _Source, name: str, rec: Rec, frame: bool) -> list[str]:
-    """A function ``name(buf, off=0) -> (value, next_off)``: the record, or for a frame the
-    tuple of its records."""
+    """A function ``name(buf, off=0) -> (value, next_off)``: the record; for a frame, a method
+    ``name(self, buf, off=0)`` whose value is the tuple of its records."""
     writer = _DecoderWriter(src, rec.name)
     if frame:
         result = f"({', '.join(writer.node(child, 2) for _, child in rec.fields)},)"
@@ -249,8 +275,8 @@ def _decoder(src: _Source, name: str, rec: Rec, frame: bool) -> list[str]:
         result = writer.node(rec, 2)
     writer.flush()
     return [
-        f"def {name}(buf, off=0):",
-        "    size = len(buf)",
+        f"def {name}({'self, ' if frame else ''}buf, off=0):",
+        *(["    size = len(buf)"] if writer.sized else []),
         "    try:",
         *writer.body,
         "    except (struct.error, IndexError):",
@@ -273,9 +299,9 @@ class _EncoderWriter:
         pad = self.pad
         if isinstance(node, Fixed):
             self.pieces.append((node.fmt, value))
-        elif _flat(node):
-            self.pieces.append((_fmt(node), f"*{value}"))
         elif isinstance(node, Rec):
+            # Even a flat record is unpacked into names: ``pack(*rec)`` copies a tuple subclass
+            # item by item through an iterator before the call, which costs more.
             names = [self.src.fresh("e") for _ in node.fields]
             self.body.append(f"{pad}{', '.join(names)}, = {value}")
             for (_, child), name in zip(node.fields, names, strict=True):
@@ -306,24 +332,11 @@ class _EncoderWriter:
         self.pieces.insert(0, ("i", " + ".join([str(fixed), *lengths])))
 
     def _pack(self, run: list[tuple[str, str]]) -> str:
-        """One struct call for a run of fixed pieces.
-
-        ``pack(*rec)`` passes a record's tuple straight through, but a starred argument among
-        others makes Python build a new argument tuple, which costs more than the call: there
-        the record is unpacked into names first.
-        """
+        """One struct call for a run of fixed pieces."""
         fmts = "".join(f for f, _ in run)
         if fmts == "?":
             return f"(b'\\x01' if {run[0][1]} else b'\\x00')"
-        args: list[str] = []
-        for fmt, expr in run:
-            if expr.startswith("*") and len(run) > 1:
-                names = [self.src.fresh("e") for _ in fmt]
-                self.body.append(f"{self.pad}{', '.join(names)}, = {expr[1:]}")
-                args += names
-            else:
-                args.append(expr)
-        return f"{self.src.format_name(fmts)}.pack({', '.join(args)})"
+        return f"{self.src.format_name(fmts)}.pack({', '.join(expr for _, expr in run)})"
 
     def expression(self) -> str:
         parts: list[str] = []
@@ -355,14 +368,15 @@ def _element_encoder(src: _Source, node: Node) -> str:
 
 
 def _encoder(src: _Source, name: str, rec: Rec, framed: bool) -> list[str]:
-    """A function ``name(rec) -> bytes``; with ``framed``, length-prefixed."""
+    """A function ``name(rec) -> bytes``; with ``framed``, a length-prefixed frame's method
+    ``name(self, rec)``."""
     writer = _EncoderWriter(src, indent=2)
     writer.node(rec, "rec")
     if framed:
         writer.framed()
     result = writer.expression()
     return [
-        f"def {name}(rec):",
+        f"def {name}({'self, ' if framed else ''}rec):",
         "    try:",
         *writer.body,
         f"        return {result}",
@@ -412,8 +426,24 @@ class Codecs:
         """The codec of a frame made of these records in order (see :class:`FrameCodec`)."""
         codec = self._frames.get(parts)
         if codec is None:
-            codec = self._frames[parts] = FrameCodec(self, parts)
+            codec = self._frames[parts] = self._frame_codec(parts)
         return codec
+
+    def _frame_codec(self, parts: tuple[type, ...]) -> FrameCodec:
+        names = [part.__name__ for part in parts]
+        rec = Rec("+".join(names), tuple((f"p{i}", self.shapes[n]) for i, n in enumerate(names)))
+        src = _Source()
+        src.lines += _decoder(src, "_decode_frame", rec, frame=True)
+        src.lines += _encoder(src, "_encode_frame", rec, framed=True)
+        namespace = dict(self._namespace)
+        members = {
+            "__slots__": (),
+            "parts": parts,
+            "source": _compile(src, namespace),
+            "decode": namespace["_decode_frame"],
+            "encode": namespace["_encode_frame"],
+        }
+        return type(f"FrameCodec[{rec.name}]", (FrameCodec,), members)()
 
 
 class FrameCodec:
@@ -423,16 +453,14 @@ class FrameCodec:
     ``encode(records)`` takes a tuple of the records and returns the frame with its 4-byte
     length prefix. ``decode(buf, off=0)`` reads a frame's payload (the bytes after the length
     prefix, as :class:`jute.framing.FrameReader` yields them) and returns ``(records, next_off)``.
+
+    Each frame's codec is the one instance of a subclass made for it, whose ``encode`` and
+    ``decode`` are the generated functions themselves: a method found on the class is a cheaper
+    call than a function kept on the instance, and these run once per message.
     """
 
-    def __init__(self, codecs: Codecs, parts: tuple[type, ...]) -> None:
-        names = [part.__name__ for part in parts]
-        rec = Rec("+".join(names), tuple((f"p{i}", codecs.shapes[n]) for i, n in enumerate(names)))
-        src = _Source()
-        src.lines += _decoder(src, "_decode_frame", rec, frame=True)
-        src.lines += _encoder(src, "_encode_frame", rec, framed=True)
-        namespace = dict(codecs._namespace)
-        self.source = _compile(src, namespace)
-        self.parts = parts
-        self.decode = namespace["_decode_frame"]
-        self.encode = namespace["_encode_frame"]
+    __slots__ = ()
+    parts: tuple[type, ...]
+    source: str
+    encode: Callable[[tuple[Any, ...]], bytes]
+    decode: Callable[..., tuple[tuple[Any, ...], int]]
