@@ -419,6 +419,7 @@ class DataTree:
         self._data_size += size
 
     def _index_owner(self, path: str, owner: int) -> None:
+        """List a znode with a non-zero ephemeralOwner as a container, TTL or ephemeral."""
         kind = ephemeral_kind(owner, self.extended_types)
         if kind is EphemeralKind.CONTAINER:
             self._containers.add(path)
@@ -526,18 +527,13 @@ class DataTree:
             if op == OpCode.create:
                 self._raise_cversion(parent, txn.parentCVersion, zxid)
             return ApplyResult(op, Err.NodeExists, path)
-        kind = ephemeral_kind(owner, self.extended_types)
         self._raise_cversion(parent, txn.parentCVersion, zxid)
         node = DataNode(txn.data, self.acls.intern(txn.acl), zxid, header.time, owner)
         parent.add_child(name)
         self.nodes[path] = node
         self._data_size += _size(path, node.data)
-        if kind is EphemeralKind.CONTAINER:
-            self._containers.add(path)
-        elif kind is EphemeralKind.TTL:
-            self._ttls.add(path)
-        elif kind is EphemeralKind.SESSION:
-            self._ephemerals.setdefault(owner, {})[path] = None
+        if owner:
+            self._index_owner(path, owner)
         self.writes.add(path, java_length(path) + (len(node.data) if node.data else 0))
         stat = node.stat(self.extended_types) if want_stat else None
         events = (
