@@ -404,6 +404,11 @@ def check_acl(
     """
     if skip_acl or not acl:
         return True
+    # Every way in grants the same; world:anyone needs no look at the identities, and most
+    # znodes have it (the read path's common case).
+    for entry in acl:
+        if entry.perms & perm and entry.id == ANYONE_ID_UNSAFE:
+            return True
     ids = identities if isinstance(identities, (list, tuple, AuthInfo)) else list(identities)
     for identity in ids:
         if identity.scheme == "super":
@@ -412,8 +417,6 @@ def check_acl(
         if not entry.perms & perm:
             continue
         scheme, expression = entry.id
-        if scheme == "world" and expression == "anyone":
-            return True
         provider = providers.get(scheme)
         if provider is None:
             continue
