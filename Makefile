@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint zookeeper conformance golden bench-codec clean
+.PHONY: run test lint zookeeper conformance golden bench bench-codec clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -47,6 +47,12 @@ conformance: $(STAMP) zookeeper
 # Re-record the golden traces (conformance/golden/*.json) from Apache ZooKeeper 3.8.
 golden: $(STAMP) zookeeper
 	$(BIN)/python -m conformance golden
+
+# zkcompat and Apache ZooKeeper (Debian's, installed here when missing) under the same loads in
+# one run, alternated; a table of medians and ratios, and build/bench/<time>.json. About a
+# quarter of an hour; `make bench BENCH_ARGS=--quick` tries it out in a few minutes.
+bench: $(STAMP) zookeeper
+	$(BIN)/python -m zkcompat.bench $(BENCH_ARGS)
 
 bench-codec: $(STAMP)
 	$(BIN)/python -m zkcompat.bench.codec

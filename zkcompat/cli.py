@@ -1,5 +1,7 @@
 """The ``zkcompat`` command: ``zkcompat serve [-Dname=value ...] [zoo.cfg]``.
 
+``zkcompat bench`` measures zkcompat against Apache ZooKeeper (see ``zkcompat.bench``).
+
 The arguments are those of ZooKeeper's own launch (a zoo.cfg path and JVM-style ``-D``
 settings), so ZooKeeper's start scripts and test harnesses can start zkcompat unchanged.
 """
@@ -100,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         from conformance.runner import main as conformance_main
 
         return conformance_main(argv[1:])
+    if argv and argv[0] == "bench":  # zkcompat and Apache ZooKeeper side by side
+        from zkcompat.bench.command import main as bench_main
+
+        return bench_main(argv[1:])
     tools = {"purge": purge.main, "logdump": dump.logdump_main, "snapdump": dump.snapdump_main}
     if argv and argv[0] in tools:
         # Each parses its arguments itself, as the ZooKeeper tool it mirrors does.
@@ -112,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         ("logdump", "print a txn log as TxnLogToolkit does: [-d] <log file>"),
         ("snapdump", "print a snapshot as SnapshotFormatter does: [-d|-json] <snapshot file>"),
         ("conformance", "the conformance suite (python -m conformance): run|oracle-run|golden"),
+        ("bench", "zkcompat and Apache ZooKeeper side by side: [--quick] [--rows ...]"),
     ]:
         commands.add_parser(name, help=summary, add_help=False)
     serve = commands.add_parser("serve", help="run a standalone server")

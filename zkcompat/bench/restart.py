@@ -1,11 +1,14 @@
-"""Restart-to-ready with many znodes: zkcompat and Apache ZooKeeper on the same data directory.
+"""Restart-to-ready with many znodes: how long a server takes to serve again over a full data dir.
 
-One data directory is built (``--znodes`` znodes of 100 bytes under 1,000 parents, written as
-a snapshot by zkcompat), copied twice, and each server is started on its copy; the figure is
-the time from launching the process to the first session connecting (ZooKeeper answers
-``ruok`` before its data is loaded, so a session is the honest readiness test). Both servers
-read the same bytes: that zkcompat's snapshot is ZooKeeper's format is what makes the race
-fair. Needs Debian's zookeeper package (``make conformance`` installs it).
+:func:`restart_to_ready` starts one server on an existing data directory and times the launch
+to the first session established (ZooKeeper answers ``ruok`` before its data is loaded, so a
+session is the honest readiness test); ``make bench`` uses it on each server's own data
+directory holding 1,000,000 znodes it created.
+
+Run as a module, it races the two servers on the same bytes: one data directory is built
+(``--znodes`` znodes of 100 bytes under 1,000 parents, written as a snapshot by zkcompat),
+copied twice, and each server is started on its copy. That zkcompat's snapshot is ZooKeeper's
+format is what makes the race fair. Needs Debian's zookeeper package (``make zookeeper``).
 
     python -m zkcompat.bench.restart --znodes 1000000
 """
@@ -14,25 +17,28 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from kazoo.client import KazooClient
-
-from conformance.zookeeper import ApacheZooKeeper, free_port
 from jute import records as R
+from zkcompat.bench.targets import DEFAULT_HEAP, TARGETS, Target
 from zkcompat.constants import OpCode
-from zkcompat.datatree import DataTree
-from zkcompat.storage.snapshot import write_snapshot
 
 OPEN = [R.ACL(31, R.Id("world", "anyone"))]
 VALUE = b"v" * 100
 
+#: How long a server may take to load its data before the run gives up on it.
+START_TIMEOUT = 900.0
+
 
 def build(data_dir: Path, znodes: int) -> None:
+    """A snapshot of ``znodes`` znodes of 100 bytes under 1,000 parents, in ``data_dir``."""
+    # Imported here: ``make bench`` needs only restart_to_ready, not zkcompat's storage.
+    from zkcompat.datatree import DataTree
+    from zkcompat.storage.snapshot import write_snapshot
+
     tree = DataTree()
     zxid = 0
     now = int(time.time() * 1000)
@@ -53,49 +59,32 @@ def build(data_dir: Path, znodes: int) -> None:
     write_snapshot(tree, {}, zxid, data_dir / "version-2", fsync=False)
 
 
-def _first_session(hosts: str, started: float, deadline: float = 600) -> float:
-    while time.monotonic() - started < deadline:
-        zk = KazooClient(hosts=hosts, timeout=5, connection_retry={"max_tries": 0})
-        try:
-            zk.start(timeout=5)
-            zk.stop()
-            return time.monotonic() - started
-        except Exception:
-            time.sleep(0.05)
-        finally:
-            zk.close()
-    raise TimeoutError("no session within the deadline")
+@dataclass(frozen=True)
+class Restart:
+    """Seconds from launch to the first session, and the server's RSS once it settled."""
+
+    seconds: float
+    rss: int
 
 
-def zkcompat_ready(data_dir: Path) -> float:
-    port = free_port()
-    cfg = data_dir.parent / "zoo.cfg"
-    cfg.write_text(f"dataDir={data_dir}\nclientPort={port}\nclientPortAddress=127.0.0.1\n")
-    started = time.monotonic()
-    with open(data_dir.parent / "zkcompat.log", "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "zkcompat", "serve", str(cfg)], stdout=log, stderr=log
-        )
+def restart_to_ready(
+    target: Target, data_dir: Path, heap: str = DEFAULT_HEAP, settle: float = 1.0
+) -> Restart:
+    """Start ``target`` on ``data_dir`` (kept afterwards), time it to its first session, read
+    its RSS ``settle`` seconds later, and stop it."""
+    server = target.server(data_dir=data_dir, heap=heap, start_timeout=START_TIMEOUT)
+    server.start()
     try:
-        return _first_session(f"127.0.0.1:{port}", started)
+        time.sleep(settle)
+        return Restart(server.start_seconds, server.rss())
     finally:
-        process.terminate()
-        process.wait(timeout=60)
-
-
-def zookeeper_ready(data_dir: Path, heap: str) -> float:
-    started = time.monotonic()
-    server = ApacheZooKeeper(data_dir=data_dir, max_heap=heap, start_timeout=600)
-    server.start()  # returns once a kazoo session has connected
-    elapsed = time.monotonic() - started
-    server.stop()
-    return elapsed
+        server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--znodes", type=int, default=1_000_000)
-    parser.add_argument("--heap", default="4g", help="ZooKeeper's -Xmx")
+    parser.add_argument("--heap", default=DEFAULT_HEAP, help="ZooKeeper's -Xmx")
     args = parser.parse_args(argv)
     base = Path(tempfile.mkdtemp(prefix="zkcompat-restart-"))
     try:
@@ -105,10 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         size = sum(f.stat().st_size for f in (base / "source" / "version-2").iterdir())
         took = time.monotonic() - built
         print(f"built {args.znodes:,} znodes: snapshot {size / 1e6:.0f} MB in {took:.1f} s")
-        for name in ("zkcompat", "zookeeper"):
-            shutil.copytree(base / "source", base / name / "data")
-        ours = zkcompat_ready(base / "zkcompat" / "data")
-        theirs = zookeeper_ready(base / "zookeeper" / "data", args.heap)
+        times = {}
+        for target in TARGETS:
+            shutil.copytree(base / "source", base / target.name / "data")
+            times[target.name] = restart_to_ready(target, base / target.name / "data", args.heap)
+        ours, theirs = (times[t.name].seconds for t in TARGETS)
         print(
             f"restart to first session: zkcompat {ours:.2f} s, "
             f"Apache ZooKeeper {theirs:.2f} s, ratio {ours / theirs:.2f}"
