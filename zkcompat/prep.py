@@ -59,9 +59,9 @@ class NodeRecord(NamedTuple):
     acl: tuple
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who is asking: the session and the identities it has authenticated as."""
+class Caller(NamedTuple):
+    """Who is asking: the session and the identities it has authenticated as. One is made
+    per write, so it is a named tuple (a frozen dataclass costs about a microsecond)."""
 
     session_id: int
     identities: Sequence[Any]

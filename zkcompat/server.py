@@ -281,7 +281,13 @@ class ZooKeeperServer:
         if not self.sessions.touch(session_id, self._now()):
             self._reply(conn, xid, Err.SessionExpired)
             return False
-        if op == OpCode.ping:
+        read = _READS.get(op)
+        if read is not None:  # the common case first, by plain int
+            conn.last_op = op
+            record = REQUEST_RECORDS.get(op)
+            request = record.decode(payload, offset)[0] if record is not None else None
+            self._in_order(session_id, self._answer_read, conn, xid, read, request)
+        elif op == OpCode.ping:
             self._in_order(session_id, self._pong, conn, op)
         elif op == OpCode.closeSession:
             conn.last_op = op
@@ -332,11 +338,6 @@ class ZooKeeperServer:
                 self._in_order(session_id, self._reply, conn, xid, Err.MarshallingError)
             else:
                 self._in_order(session_id, self._multi_read, conn, xid, ops)
-        elif op in reads.READS:
-            conn.last_op = op
-            record = REQUEST_RECORDS.get(op)
-            request = record.decode(payload, offset)[0] if record is not None else None
-            self._in_order(session_id, self._answer_read, conn, xid, op, request)
         else:
             log.warning("Received packet at server of unknown type %d", op)
             self._reply(conn, xid, Err.Unimplemented, zxid=-1)
@@ -386,9 +387,11 @@ class ZooKeeperServer:
         self._set_watches(conn, request)
         self._reply(conn, xid, Err.Ok)  # clients send xid -8; the server echoes any
 
-    def _answer_read(self, conn: Connection, xid: int, op: int, request: Any) -> None:
+    def _answer_read(
+        self, conn: Connection, xid: int, read: Callable[..., Any], request: Any
+    ) -> None:
         try:
-            body = reads.READS[op](self, conn, request)
+            body = read(self, conn, request)
         except KeeperError as error:
             self._reply(conn, xid, error.code)
         else:
@@ -618,6 +621,9 @@ class _Step:
         self.answer = answer
         self.server._drain(self.session_id)
 
+
+# reads.READS by plain int: an IntEnum key costs a hash through the enum on every request.
+_READS: dict[int, Callable[..., Any]] = {int(op): read for op, read in reads.READS.items()}
 
 _MULTI_RESULT_TYPES = {
     OpCode.create2: OpCode.create,
