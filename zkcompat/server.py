@@ -69,19 +69,19 @@ _SASL_FRAME = R.frame(R.ReplyHeader, R.SetSASLResponse)
 _REJECTED = R.ConnectResponse(0, 0, 0, bytes(PASSWORD_LENGTH), False)
 
 _WRITES = frozenset(
-    {
+    int(op)
+    for op in {
         OpCode.create,
         OpCode.create2,
         OpCode.createContainer,
         OpCode.createTTL,
         OpCode.delete,
-        OpCode.deleteContainer,
         OpCode.setData,
         OpCode.setACL,
         OpCode.check,
         OpCode.reconfig,
     }
-)
+)  # plain ints, like _READS: the request path tests them first
 
 
 class Connection(Protocol):
@@ -287,6 +287,9 @@ class ZooKeeperServer:
             record = REQUEST_RECORDS.get(op)
             request = record.decode(payload, offset)[0] if record is not None else None
             self._in_order(session_id, self._answer_read, conn, xid, read, request)
+        elif op in _WRITES:
+            conn.last_op = op
+            self._write(conn, xid, op, REQUEST_RECORDS[op].decode(payload, offset)[0])
         elif op == OpCode.ping:
             self._in_order(session_id, self._pong, conn, op)
         elif op == OpCode.closeSession:
@@ -314,9 +317,6 @@ class ZooKeeperServer:
             # client's deleteContainer is always refused, whatever its body.
             conn.last_op = op
             self._write_error(conn, xid, Err.BadArguments)
-        elif op in _WRITES:
-            conn.last_op = op
-            self._write(conn, xid, op, REQUEST_RECORDS[op].decode(payload, offset)[0])
         elif op == OpCode.multi:
             conn.last_op = op
             try:
