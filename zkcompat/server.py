@@ -489,7 +489,7 @@ class ZooKeeperServer:
         self._commit(self._header(conn.session_id, xid, txn_type, zxid), txn, applied)
 
     def _answer_write(self, conn: Connection, xid: int, op: int, result: ApplyResult) -> None:
-        if result.err != Err.Ok:
+        if result.err:  # not Ok (0)
             conn.last_op = OpCode.error  # cons shows an error txn's request as "NA"
             self._reply(conn, xid, result.err)
         else:
@@ -640,14 +640,22 @@ def _send_event(conn: Connection, event_type: EventType, path: str) -> None:
 def _write_response(op: int, result: ApplyResult, tree: DataTree, *, in_multi: bool) -> Any:
     """The reply body of a successful write, by the request's opcode. Inside a multi a check
     has no body (CheckResult); on its own it answers with the node's stat."""
-    if op == OpCode.create:
-        return R.CreateResponse(result.path)
-    if op in (OpCode.create2, OpCode.createContainer, OpCode.createTTL):
-        return R.Create2Response(result.path, result.stat)
-    if op == OpCode.setData:
+    if op == _SET_DATA:
         return R.SetDataResponse(result.stat)
-    if op == OpCode.setACL:
+    if op == _CREATE:
+        return R.CreateResponse(result.path)
+    if op in _CREATE2_LIKE:
+        return R.Create2Response(result.path, result.stat)
+    if op == _SET_ACL:
         return R.SetACLResponse(result.stat)
-    if op == OpCode.check and not in_multi:
+    if op == _CHECK and not in_multi:
         return R.SetDataResponse(tree.stat(result.path))
     return None
+
+
+# Opcodes as plain ints for the write path: comparing with an IntEnum member costs an
+# attribute lookup through the enum class each time.
+_SET_DATA, _CREATE, _SET_ACL, _CHECK = map(
+    int, (OpCode.setData, OpCode.create, OpCode.setACL, OpCode.check)
+)
+_CREATE2_LIKE = frozenset(map(int, (OpCode.create2, OpCode.createContainer, OpCode.createTTL)))
