@@ -328,12 +328,11 @@ class LoadResult:
 
     @property
     def generator_cores(self) -> float:
-        return self.cpu.generator / self.seconds
+        return self.cpu.generator_cores(self.seconds)
 
     @property
     def other_cores(self) -> float:
-        """CPU that neither the server nor the generator spent: everyone else's noise."""
-        return max(0.0, (self.cpu.machine - self.cpu.server - self.cpu.generator) / self.seconds)
+        return self.cpu.other_cores(self.seconds)
 
 
 def run_load(

@@ -69,6 +69,14 @@ class CpuSample:
             machine=machine_busy_seconds(),
         )
 
+    def generator_cores(self, seconds: float) -> float:
+        """For a difference of samples over ``seconds``: cores the generator kept busy."""
+        return self.generator / seconds
+
+    def other_cores(self, seconds: float) -> float:
+        """CPU that neither the server nor the generator spent: everyone else's noise."""
+        return max(0.0, (self.machine - self.server - self.generator) / seconds)
+
     def __sub__(self, earlier: CpuSample) -> CpuSample:
         return CpuSample(
             self.server - earlier.server,

@@ -91,11 +91,11 @@ class ChurnResult:
 
     @property
     def generator_cores(self) -> float:
-        return self.cpu.generator / self.seconds
+        return self.cpu.generator_cores(self.seconds)
 
     @property
     def other_cores(self) -> float:
-        return max(0.0, (self.cpu.machine - self.cpu.server - self.cpu.generator) / self.seconds)
+        return self.cpu.other_cores(self.seconds)
 
 
 def run_churn(
