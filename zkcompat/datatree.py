@@ -279,8 +279,9 @@ class ApplyResult(NamedTuple):
     events: tuple[Trigger, ...] = ()
 
 
-# How the ops of a multi are decoded; any other type in a multi is invalid.
-_MULTI_RECORDS: dict[int, Any] = {
+#: The txn record of each op a multi may log (any other type in a multi is invalid); the txn
+#: log's table of top-level records extends it.
+MULTI_TXN_RECORDS: dict[int, Any] = {
     OpCode.create: CreateTxn,
     OpCode.create2: CreateTxn,
     OpCode.createTTL: CreateTTLTxn,
@@ -640,9 +641,9 @@ class DataTree:
         a failed multi changes nothing."""
         ops = []
         for sub in txn.txns:  # decode and check every op before the first one changes anything
-            if sub.type not in _MULTI_RECORDS:
+            if sub.type not in MULTI_TXN_RECORDS:
                 raise ValueError(f"invalid op type {sub.type} in multi")
-            record = _MULTI_RECORDS[sub.type].decode(sub.data)[0]
+            record = MULTI_TXN_RECORDS[sub.type].decode(sub.data)[0]
             if sub.type == OpCode.createTTL:
                 ttl_owner(record.ttl)
             ops.append((sub.type, record))

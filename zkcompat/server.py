@@ -68,20 +68,9 @@ _HEADER_FRAME = R.frame(R.ReplyHeader)
 _SASL_FRAME = R.frame(R.ReplyHeader, R.SetSASLResponse)
 _REJECTED = R.ConnectResponse(0, 0, 0, bytes(PASSWORD_LENGTH), False)
 
-_WRITES = frozenset(
-    int(op)
-    for op in {
-        OpCode.create,
-        OpCode.create2,
-        OpCode.createContainer,
-        OpCode.createTTL,
-        OpCode.delete,
-        OpCode.setData,
-        OpCode.setACL,
-        OpCode.check,
-        OpCode.reconfig,
-    }
-)  # plain ints, like _READS: the request path tests them first
+# Single writes: what a multi may hold, plus setACL and reconfig. Plain ints, like _READS:
+# the request path tests them first.
+_WRITES = frozenset(int(op) for op in (*MULTI_WRITE_OPS, OpCode.setACL, OpCode.reconfig))
 
 
 class Connection(Protocol):

@@ -243,7 +243,6 @@ class WatchManager(Generic[W]):
             return [(watcher, _DELETED, path) for watcher in hits]
         else:
             raise ValueError(f"{event!r} is not a znode change")
-        event = EventType(event)
         if hits:
             self.fired[event].add(len(hits))
         return [(watcher, event, path) for watcher in hits]

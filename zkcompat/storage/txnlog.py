@@ -45,15 +45,10 @@ from typing import Any, BinaryIO, NamedTuple
 
 from jute import JuteError
 from jute.records import (
-    CheckVersionTxn,
     CloseSessionTxn,
-    CreateContainerTxn,
     CreateSessionTxn,
-    CreateTTLTxn,
     CreateTxn,
     CreateTxnV0,
-    DeleteTxn,
-    ErrorTxn,
     FileHeader,
     MultiTxn,
     SetACLTxn,
@@ -62,6 +57,7 @@ from jute.records import (
     TxnHeader,
 )
 from zkcompat.constants import OpCode
+from zkcompat.datatree import MULTI_TXN_RECORDS
 
 log = logging.getLogger(__name__)
 
@@ -88,20 +84,12 @@ _ENTRY_HEAD = struct.Struct(">qi")
 #: logs a reconfig as a setData of /zookeeper/config and a check only inside a multi; a
 #: top-level check is accepted here as the data tree accepts it.
 TXN_RECORDS: dict[int, Any] = {
-    OpCode.create: CreateTxn,
-    OpCode.create2: CreateTxn,
-    OpCode.createTTL: CreateTTLTxn,
-    OpCode.createContainer: CreateContainerTxn,
-    OpCode.delete: DeleteTxn,
-    OpCode.deleteContainer: DeleteTxn,
-    OpCode.setData: SetDataTxn,
+    **MULTI_TXN_RECORDS,
     OpCode.reconfig: SetDataTxn,
     OpCode.setACL: SetACLTxn,
-    OpCode.check: CheckVersionTxn,
     OpCode.multi: MultiTxn,
     OpCode.createSession: CreateSessionTxn,
     OpCode.closeSession: CloseSessionTxn,
-    OpCode.error: ErrorTxn,
 }
 
 
