@@ -604,10 +604,13 @@ class Targets:
     golden: Path | None = None  # recorded traces, when there is no live oracle
     why_not: dict[str, str] = field(default_factory=dict)  # why a kind has no target
 
+    def endpoint(self, needs: str) -> str | None:
+        """Where ENDPOINT or EXTENDED scenarios run."""
+        return self.extended if needs == EXTENDED else self.hosts
+
     def available(self, needs: str) -> bool:
-        return {ENDPOINT: self.hosts, EXTENDED: self.extended, ENSEMBLE: self.cluster}.get(
-            needs
-        ) is not None
+        target = self.cluster if needs == ENSEMBLE else self.endpoint(needs)
+        return target is not None
 
 
 _WHY_NOT = {
@@ -667,7 +670,7 @@ def _run(
                     targets.cluster, keep_dirs=getattr(args, "keep", False)
                 )
             else:
-                host = host_factory(targets.extended if needs == EXTENDED else targets.hosts)
+                host = host_factory(targets.endpoint(needs))
             if not _open(host, err):
                 return EXIT_NOT_RUN
             opened.callback(host.close)
@@ -786,7 +789,7 @@ def _record(
         results: list[ScenarioResult] = []
         traces: dict[str, dict[str, Any]] = {}
         for needs, scenarios in kinds:
-            host = host_factory(targets.extended if needs == EXTENDED else targets.hosts)
+            host = host_factory(targets.endpoint(needs))
             if not _open(host, err):
                 return EXIT_NOT_RUN
             try:

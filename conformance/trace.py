@@ -129,11 +129,7 @@ class Trace:
         ]
         zxids = sorted(set(_zxids(raw)))
         rank = {zxid: f"z{index}" for index, zxid in enumerate(zxids)}
-        plain = _plain(raw, rank, sessions)
-        text = json.dumps(plain, ensure_ascii=False)
-        if self.base:
-            text = text.replace(json.dumps(self.base)[1:-1], BASE)
-        return {"clients": json.loads(ROOT_PATTERN.sub(ROOT, text)), "words": words}
+        return {"clients": _plain(raw, rank, sessions, self.base), "words": words}
 
 
 def _call_record(call: _Call) -> dict[str, Any]:
@@ -152,6 +148,11 @@ def _call_record(call: _Call) -> dict[str, Any]:
     return record
 
 
+def _masked(text: str, base: str) -> str:
+    """The scenario's base znode as BASE, then any run root as ROOT."""
+    return ROOT_PATTERN.sub(ROOT, text.replace(base, BASE) if base else text)
+
+
 def _zxids(value: Any) -> Iterator[int]:
     if isinstance(value, ZnodeStat):
         for name in ZXID_FIELDS:
@@ -164,8 +165,8 @@ def _zxids(value: Any) -> Iterator[int]:
             yield from _zxids(item)
 
 
-def _plain(value: Any, rank: dict[int, str], sessions: dict[int, str]) -> Any:
-    """`value` as JSON data: stats made comparable, the root masked, bytes as text."""
+def _plain(value: Any, rank: dict[int, str], sessions: dict[int, str], base: str) -> Any:
+    """`value` as JSON data: stats made comparable, the base and root masked, bytes as text."""
     if isinstance(value, ZnodeStat):
         stat = {name: getattr(value, name) for name in value._fields if name not in TIME_FIELDS}
         for name in ZXID_FIELDS:
@@ -178,18 +179,20 @@ def _plain(value: Any, rank: dict[int, str], sessions: dict[int, str]) -> Any:
     if isinstance(value, (bytes, bytearray)):
         if len(value) > LONG_DATA:
             return {"length": len(value), "sha1": hashlib.sha1(value).hexdigest()}
-        return {"bytes": bytes(value).decode("utf-8", "backslashreplace")}
+        return {"bytes": _masked(bytes(value).decode("utf-8", "backslashreplace"), base)}
+    if isinstance(value, str):
+        return _masked(value, base)
     if isinstance(value, dict):
-        return {key: _plain(item, rank, sessions) for key, item in value.items()}
+        return {key: _plain(item, rank, sessions, base) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         if any(isinstance(item, str) and ROOT_PATTERN.fullmatch(item) for item in value):
             # Children of "/": ZooKeeper lists them in hash order, which the random run root
             # name decides. Only there is the order not comparable.
             return sorted(ROOT_PATTERN.sub(ROOT, item) for item in value)
-        return [_plain(item, rank, sessions) for item in value]
-    if value is None or isinstance(value, (str, bool, int, float)):
+        return [_plain(item, rank, sessions, base) for item in value]
+    if value is None or isinstance(value, (bool, int, float)):
         return value
-    return repr(value)
+    return _masked(repr(value), base)
 
 
 @dataclass(frozen=True)
