@@ -7,6 +7,7 @@ with load (latencies, packet counts) are checked for shape, never for amounts.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from conformance.context import Context
 from conformance.scenario import expect, expect_in, expect_match, expect_order, scenario
@@ -42,6 +43,10 @@ MNTR_KEYS = (
     "zk_open_file_descriptor_count",
     "zk_max_file_descriptor_count",
 )
+
+
+def ignore(event: Any) -> None:
+    """A watch callback for watches that are only counted."""
 
 
 def fields(answer: str, separator: str) -> dict[str, str]:
@@ -174,6 +179,52 @@ def mntr_counts_bytes_per_namespace(ctx: Context) -> None:
         (after_reads[0] - reads[0], after_reads[1] - reads[1]),
         (3, (len(path) + 1 + 68) + (len(path) + 68) + (len(ctx.path()) + len("counted") + 68)),
         "change in (cnt, sum) of read_per_namespace after getData, exists and getChildren",
+    )
+
+
+@scenario(group="fourletter")
+def mntr_counts_watchers_per_trigger(ctx: Context) -> None:
+    """mntr's node_*_watch_count summaries take, per trigger, how many watchers it notified.
+
+    A delete triggers the data table and the child table separately, and each call that
+    notifies anyone counts, so one delete seen by three watches counts twice (2 + 1).
+    """
+    a, b = ctx.client(), ctx.client()
+    parent, child = ctx.path("w"), ctx.path("w", "c")
+    a.create(parent)
+
+    def counts() -> dict[str, int]:
+        found = fields(ctx.four_letter("mntr"), "\t")
+        return {
+            f"{kind}_{event}": int(found[f"zk_{kind}_node_{event}_watch_count"])
+            for kind in ("cnt", "sum")
+            for event in ("created", "deleted", "children", "changed")
+        }
+
+    before = counts()
+    a.exists(child, watch=ignore)
+    a.get_children(parent, watch=ignore)
+    b.get_children(parent, watch=ignore)
+    b.create(child)
+    a.get(child, watch=ignore)
+    a.get_children(child, watch=ignore)
+    b.get(child, watch=ignore)
+    b.delete(child)
+    b.sync("/")
+    after = counts()
+    expect(
+        {key: after[key] - before[key] for key in after},
+        {
+            "cnt_created": 1,
+            "cnt_deleted": 2,
+            "cnt_children": 1,
+            "cnt_changed": 0,
+            "sum_created": 1,
+            "sum_deleted": 3,
+            "sum_children": 2,
+            "sum_changed": 0,
+        },
+        "change in the node_*_watch_count summaries",
     )
 
 
