@@ -205,6 +205,16 @@ def close_client(zk: KazooClient) -> None:
         log.debug("error closing a client", exc_info=True)
 
 
+class EndpointUnreachable(RuntimeError):
+    """A run cannot be set up on the endpoint (or the cluster would not come up)."""
+
+
+def server_version(srvr_answer: str) -> str:
+    """The version in a `srvr` answer's first line ("Zookeeper version: 3.8.0-..., built ...")."""
+    first = srvr_answer.splitlines()[0] if srvr_answer else ""
+    return first.removeprefix("Zookeeper version: ").split(",")[0].strip()
+
+
 def four_letter_word(host_port: str, word: str, timeout: float = 10.0) -> str:
     """Send `word` as raw bytes and read until the server closes the connection, as `nc` does."""
     host, _, port = host_port.rpartition(":")

@@ -82,7 +82,13 @@ from kazoo.client import KazooClient
 from kazoo.exceptions import NodeExistsError
 from kazoo.retry import KazooRetry
 
-from conformance.context import Context, close_client, four_letter_word
+from conformance.context import (
+    Context,
+    EndpointUnreachable,
+    close_client,
+    four_letter_word,
+    server_version,
+)
 from conformance.scenario import Scenario
 from conformance.zookeeper import JAR_DIR, LOG4J_PROPERTIES, ZooKeeperUnavailable, default_classpath
 
@@ -775,8 +781,6 @@ class EnsembleHost:
 
     def open(self) -> None:
         """Start every member, wait for a quorum, and create this run's root znode."""
-        from conformance.runner import EndpointUnreachable
-
         try:
             self.cluster.start()
             self.cluster.wait_for_quorum()
@@ -828,8 +832,7 @@ class EnsembleHost:
         leader = self.cluster.leader()
         if leader is None:
             return ""
-        first = self.cluster.four_letter(leader, "srvr").splitlines()[0]
-        return first.removeprefix("Zookeeper version: ").split(",")[0].strip()
+        return server_version(self.cluster.four_letter(leader, "srvr"))
 
     def close(self) -> None:
         if self._admin is not None:

@@ -32,7 +32,13 @@ from typing import Any, Protocol, TextIO
 from kazoo.client import KazooClient
 
 from conformance import groups, report, trace
-from conformance.context import Context, close_client, four_letter_word
+from conformance.context import (
+    Context,
+    EndpointUnreachable,
+    close_client,
+    four_letter_word,
+    server_version,
+)
 from conformance.ensemble import ClusterError, ClusterSpec, EnsembleHost, resolve_spec
 from conformance.results import Outcome, ScenarioResult, SuiteRun
 from conformance.scenario import (
@@ -56,10 +62,6 @@ EXIT_INTERRUPTED = 130
 
 DEFAULT_TIMEOUT = 60.0
 GOLDEN_DIR = Path(__file__).parent / "golden"
-
-
-class EndpointUnreachable(RuntimeError):
-    pass
 
 
 class ScenarioHost(Protocol):
@@ -122,8 +124,7 @@ class Endpoint:
             answer = four_letter_word(self.hosts.split(",")[0], "srvr", timeout=5.0)
         except OSError:
             return ""
-        first = answer.splitlines()[0] if answer else ""
-        return first.removeprefix("Zookeeper version: ").split(",")[0].strip()
+        return server_version(answer)
 
     def close(self) -> None:
         if self._admin is None:
