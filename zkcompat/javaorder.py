@@ -28,13 +28,13 @@ def java_string_hash(text: str) -> int:
     return h
 
 
-def table_size(count: int, initial_capacity: int = 16) -> int:
+def table_size(count: int, initial_capacity: int = 16, *, concurrent: bool = False) -> int:
     """The bucket count of a HashMap that has held ``count`` entries: it doubles whenever the
-    size passes three quarters of the table."""
+    size passes three quarters of the table (a ConcurrentHashMap: once it reaches them)."""
     size = 1
     while size < initial_capacity:
         size <<= 1
-    while count > size * 3 // 4:
+    while count > size * 3 // 4 or (concurrent and count == size * 3 // 4):
         size <<= 1
     return size
 

@@ -51,7 +51,7 @@ from zkcompat.datatree import (
     DataTree,
     RestoredNode,
 )
-from zkcompat.javaorder import spread
+from zkcompat.javaorder import spread, table_size
 
 log = logging.getLogger(__name__)
 
@@ -241,15 +241,6 @@ def _long_hash(value: int) -> int:
     return spread((value ^ (value >> 32)) & 0xFFFFFFFF)
 
 
-def _grown_capacity(size: int, initial: int, *, concurrent: bool = False) -> int:
-    """A hash map's capacity after ``size`` puts from ``initial``: a HashMap doubles once more
-    than 3/4 full, a ConcurrentHashMap once 3/4 full."""
-    capacity = initial
-    while size > capacity * 3 // 4 or (concurrent and size == capacity * 3 // 4):
-        capacity *= 2
-    return capacity
-
-
 def _copy_capacity(size: int) -> int:
     """The capacity of ``new HashMap<>(map)`` for a map of ``size`` entries."""
     wanted = int(size / 0.75 + 1.0)
@@ -334,13 +325,13 @@ def iter_snapshot(tree: DataTree, sessions: Mapping[int, int]) -> Iterator[bytes
     session_items = dict(sessions)
     emit(_INT.pack(len(session_items)))
     # ZooKeeper copies its ConcurrentHashMap of sessions into a HashMap and writes that.
-    capacity = _grown_capacity(len(session_items), 16, concurrent=True)
+    capacity = table_size(len(session_items), 16, concurrent=True)
     for session in _java_copy_order(session_items, capacity):
         emit(_SESSION.pack(session, session_items[session]))
 
     numbered = dict(tree.acls.numbered())
     emit(_INT.pack(len(numbered)))
-    for acl_id in _java_copy_order(sorted(numbered), _grown_capacity(len(numbered), 16)):
+    for acl_id in _java_copy_order(sorted(numbered), table_size(len(numbered), 16)):
         emit(_LONG.pack(acl_id) + _acl_vector(numbered[acl_id]))
     # ``numbered`` keeps the written lists alive, so their id() stays theirs.
     by_identity = {id(acl): acl_id for acl_id, acl in numbered.items()}
