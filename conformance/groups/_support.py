@@ -15,7 +15,9 @@ Owns three things the kazoo client does not offer:
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import socket
 import struct
 import threading
@@ -167,6 +169,12 @@ class Handshake:
 
 class ConnectionClosed(ConnectionError):
     """The server closed the connection (or reset it) before a complete frame arrived."""
+
+
+def digest_id(user: str, password: str) -> str:
+    """A `digest` ACL id as ZooKeeper stores it: `user:base64(sha1("user:password"))`."""
+    hashed = hashlib.sha1(f"{user}:{password}".encode()).digest()
+    return f"{user}:{base64.b64encode(hashed).decode()}"
 
 
 def host_port(host: str) -> tuple[str, int]:

@@ -15,9 +15,7 @@ reply to anything this session sends afterwards, so once a write elsewhere is ac
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,12 +30,6 @@ from zkcompat.constants import EventType, KeeperState, OpCode
 OPEN_ACL = (R.ACL(perms=31, id=R.Id(scheme="world", id="anyone")),)
 ANY_VERSION = -1
 AUTH_XID = -4
-
-
-def digest_id(user: str, password: str) -> str:
-    """A `digest` ACL id as ZooKeeper stores it: `user:base64(sha1("user:password"))`."""
-    hashed = hashlib.sha1(f"{user}:{password}".encode()).digest()
-    return f"{user}:{base64.b64encode(hashed).decode()}"
 
 
 @dataclass(frozen=True)

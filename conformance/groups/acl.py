@@ -18,9 +18,7 @@ each scenario's tree is removed by a cleanup session holding every identity used
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import socket
 import struct
 
@@ -40,6 +38,7 @@ from kazoo.security import ACL, OPEN_ACL_UNSAFE, Id, Permissions
 from conformance.context import Context, close_client
 from conformance.groups._support import (
     RawSession,
+    digest_id,
     host_port,
     on_close,
     raw_session,
@@ -62,18 +61,12 @@ NO_AUTH = -102
 INVALID_ACL = -114
 
 
-def digest(user: str, password: str) -> str:
-    """The digest ACL id for user:password: `user:base64(sha1("user:password"))`."""
-    hashed = hashlib.sha1(f"{user}:{password}".encode()).digest()
-    return f"{user}:{base64.b64encode(hashed).decode()}"
-
-
 def world(perms: int) -> ACL:
     return ACL(perms, Id("world", "anyone"))
 
 
 def digest_acl(who: tuple[str, str], perms: int) -> ACL:
-    return ACL(perms, Id("digest", digest(*who)))
+    return ACL(perms, Id("digest", digest_id(*who)))
 
 
 def shown(acls: list[ACL]) -> list[tuple[int, str, str]]:
@@ -362,7 +355,7 @@ def digest_id_is_sha1_base64(ctx: Context) -> None:
     alice = authed(ctx, ALICE)
     alice.create(ctx.path("n"), acl=[digest_acl(ALICE, ALL)])
     expected = [(31, "digest", "alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=")]
-    expect(expected[0][2], digest(*ALICE), "the suite's own digest computation")
+    expect(expected[0][2], digest_id(*ALICE), "the suite's own digest computation")
     expect(shown(alice.get_acls(ctx.path("n"))[0]), expected, "ACL as alice reads it")
 
 
@@ -490,7 +483,7 @@ def auth_scheme_expands_to_digest(ctx: Context) -> None:
     setup(ctx)
     alice = authed(ctx, ALICE)
     alice.create(ctx.path("n"), acl=[ACL(READ | WRITE | ADMIN, Id("auth", ""))])
-    expected = [(READ | WRITE | ADMIN, "digest", digest(*ALICE))]
+    expected = [(READ | WRITE | ADMIN, "digest", digest_id(*ALICE))]
     expect(shown(alice.get_acls(ctx.path("n"))[0]), expected, "stored ACL")
 
 
@@ -501,7 +494,7 @@ def auth_scheme_expands_to_every_identity(ctx: Context) -> None:
     both = authed(ctx, ALICE, BOB)
     both.create(ctx.path("n"), acl=[ACL(ALL, Id("auth", ""))])
     found = sorted(shown(both.get_acls(ctx.path("n"))[0]))
-    expected = sorted([(31, "digest", digest(*ALICE)), (31, "digest", digest(*BOB))])
+    expected = sorted([(31, "digest", digest_id(*ALICE)), (31, "digest", digest_id(*BOB))])
     expect(found, expected, "stored ACL")
 
 
@@ -511,7 +504,7 @@ def auth_scheme_ignores_its_id(ctx: Context) -> None:
     setup(ctx)
     alice = authed(ctx, ALICE)
     alice.create(ctx.path("n"), acl=[ACL(ALL, Id("auth", "bob"))])
-    expected = [(31, "digest", digest(*ALICE))]
+    expected = [(31, "digest", digest_id(*ALICE))]
     expect(shown(alice.get_acls(ctx.path("n"))[0]), expected, "stored ACL")
 
 
@@ -532,7 +525,7 @@ def auth_scheme_mixed_with_world(ctx: Context) -> None:
     setup(ctx)
     alice = authed(ctx, ALICE)
     alice.create(ctx.path("n"), acl=[world(READ), ACL(ALL, Id("auth", ""))])
-    expected = [(1, "world", "anyone"), (31, "digest", digest(*ALICE))]
+    expected = [(1, "world", "anyone"), (31, "digest", digest_id(*ALICE))]
     expect(shown(alice.get_acls(ctx.path("n"))[0]), expected, "stored ACL")
 
 
@@ -543,7 +536,7 @@ def set_acl_auth_scheme_expands(ctx: Context) -> None:
     alice = authed(ctx, ALICE)
     alice.create(ctx.path("n"))
     alice.set_acls(ctx.path("n"), [ACL(READ | ADMIN, Id("auth", ""))])
-    expected = [(READ | ADMIN, "digest", digest(*ALICE))]
+    expected = [(READ | ADMIN, "digest", digest_id(*ALICE))]
     expect(shown(alice.get_acls(ctx.path("n"))[0]), expected, "stored ACL")
 
 
@@ -608,7 +601,7 @@ def get_acl_redacts_digest_without_admin(ctx: Context) -> None:
     alice.create(ctx.path("n"), acl=[digest_acl(ALICE, ALL), world(READ)])
     expected = [(31, "digest", "alice:x"), (1, "world", "anyone")]
     expect(shown(reader.get_acls(ctx.path("n"))[0]), expected, "ACL as a reader sees it")
-    expected[0] = (31, "digest", digest(*ALICE))
+    expected[0] = (31, "digest", digest_id(*ALICE))
     expect(shown(alice.get_acls(ctx.path("n"))[0]), expected, "ACL as alice sees it")
 
 
@@ -627,7 +620,7 @@ def get_acl_with_admin_only(ctx: Context) -> None:
     setup(ctx)
     alice = authed(ctx, ALICE)
     alice.create(ctx.path("n"), acl=[digest_acl(ALICE, ADMIN)])
-    expect(shown(alice.get_acls(ctx.path("n"))[0]), [(16, "digest", digest(*ALICE))], "ACL")
+    expect(shown(alice.get_acls(ctx.path("n"))[0]), [(16, "digest", digest_id(*ALICE))], "ACL")
     with expect_raises(NoAuthError, "getData with ADMIN only"):
         alice.get(ctx.path("n"))
 
@@ -726,7 +719,7 @@ def acl_order_is_kept(ctx: Context) -> None:
     address = client_address(ctx)
     acl = [ACL(ALL, Id("ip", address)), world(READ | WRITE), digest_acl(BOB, READ)]
     zk.create(ctx.path("n"), acl=acl)
-    expected = [(31, "ip", address), (3, "world", "anyone"), (1, "digest", digest(*BOB))]
+    expected = [(31, "ip", address), (3, "world", "anyone"), (1, "digest", digest_id(*BOB))]
     expect(shown(zk.get_acls(ctx.path("n"))[0]), expected, "ACL")
 
 

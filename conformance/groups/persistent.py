@@ -38,7 +38,8 @@ Apache ZooKeeper 3.8, as these scenarios show it:
 from __future__ import annotations
 
 from conformance.context import Context
-from conformance.groups._wire import OPEN_ACL, Wire, digest_id, remove_later, resume, wire
+from conformance.groups._support import digest_id
+from conformance.groups._wire import OPEN_ACL, Wire, remove_later, resume, wire
 from conformance.scenario import expect, scenario
 from jute import records as R
 from zkcompat.constants import AddWatchMode, Err, OpCode, WatcherType

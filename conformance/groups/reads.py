@@ -25,11 +25,11 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.context import Context
+from conformance.groups._support import digest_id
 from conformance.groups._wire import (
     Reply,
     Wire,
     decode_multi,
-    digest_id,
     remove_later,
     wire,
 )
