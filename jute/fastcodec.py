@@ -1,9 +1,10 @@
-"""Generate fast encoders and decoders from the construct declarations.
+"""The Python engine: encoders and decoders generated as Python source from record shapes.
 
 construct parses a record field by field through stream objects, which costs several
 microseconds per record; the request path cannot afford that. This module walks each record's
-``construct.Struct`` (the declaration, see :mod:`jute.declare`) and writes Python source for a
-pair of functions per record:
+shape (:mod:`jute.shape`, read off its construct declaration) and writes Python source for a
+pair of functions per record. It serves where the compiled engine (:mod:`jute.accel`) was not
+built, and the property tests hold both to construct's bytes:
 
 * runs of fixed-width fields are fused into precompiled ``struct`` formats, and the length
   prefix of a following string, buffer or vector joins the run: a run encodes with one ``pack``,
@@ -14,62 +15,19 @@ pair of functions per record:
   anything large is allocated;
 * nested fixed-width records (``Stat``) are inlined into their parent's runs.
 
-The generated source is plain Python, kept on each record class as ``_source`` for reading.
+The generated source is plain Python, kept as :attr:`PythonEngine.source` for reading.
 """
 
 from __future__ import annotations
 
 import struct
-from collections import namedtuple
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import construct
-from construct import Construct, FormatField, Renamed, Struct
-
-from jute.declare import Declarations, NullableBytes, NullableVector
 from jute.errors import JuteError
+from jute.shape import Fixed, Node, Rec, Var
 
-# --- the shape of a record, read off its construct declaration ---------------------------
-
-_INT32 = "i"  # construct spells int32 "l"; in standard sizes both are four bytes
-
-
-@dataclass(frozen=True)
-class Fixed:
-    fmt: str  # one struct format character
-
-    @property
-    def size(self) -> int:
-        return struct.calcsize(">" + self.fmt)
-
-
-@dataclass(frozen=True)
-class Var:
-    text: bool
-
-
-@dataclass(frozen=True)
-class Vec:
-    element: Node
-
-
-@dataclass(frozen=True)
-class Rec:
-    name: str
-    fields: tuple[tuple[str, Node], ...]
-
-    @property
-    def fixed(self) -> bool:
-        return all(_is_fixed(node) for _, node in self.fields)
-
-
-Node = Fixed | Var | Vec | Rec
-
-
-def _is_fixed(node: Node) -> bool:
-    return isinstance(node, Fixed) or (isinstance(node, Rec) and node.fixed)
+# --- helpers over shapes -----------------------------------------------------------------
 
 
 def _min_size(node: Node) -> int:
@@ -86,33 +44,6 @@ def _fixed_leaves(node: Node) -> list[Fixed]:
         return [node]
     assert isinstance(node, Rec)
     return [leaf for _, child in node.fields for leaf in _fixed_leaves(child)]
-
-
-def describe(struct_: Struct, declarations: Declarations) -> Rec:
-    """Read a record's shape off its construct Struct."""
-    name = declarations.record_name(struct_)
-    if name is None:
-        raise JuteError("not a declared record")
-    fields = []
-    for sub in struct_.subcons:
-        if not isinstance(sub, Renamed):
-            raise JuteError(f"{name}: every field must be named")
-        fields.append((sub.name, _node(sub.subcon, declarations)))
-    return Rec(name, tuple(fields))
-
-
-def _node(sub: Construct, declarations: Declarations) -> Node:
-    if sub is construct.Flag:
-        return Fixed("?")
-    if isinstance(sub, FormatField):
-        return Fixed(_INT32 if sub.fmtstr[-1] == "l" else sub.fmtstr[-1])
-    if isinstance(sub, NullableBytes):
-        return Var(sub.text)
-    if isinstance(sub, NullableVector):
-        return Vec(_node(sub.subcon, declarations))
-    if isinstance(sub, Struct):
-        return describe(sub, declarations)
-    raise JuteError(f"no fast codec for construct {sub!r}")
 
 
 def _holds_record(members: list[tuple[Node, str]]) -> bool:
@@ -266,8 +197,8 @@ class _DecoderWriter:
 
 
 def _decoder(src: _Source, name: str, rec: Rec, frame: bool) -> list[str]:
-    """A function ``name(buf, off=0) -> (value, next_off)``: the record; for a frame, a method
-    ``name(self, buf, off=0)`` whose value is the tuple of its records."""
+    """A function ``name(buf, off=0) -> (value, next_off)``: the record, or for a frame the
+    tuple of its records."""
     writer = _DecoderWriter(src, rec.name)
     if frame:
         result = f"({', '.join(writer.node(child, 2) for _, child in rec.fields)},)"
@@ -275,7 +206,7 @@ def _decoder(src: _Source, name: str, rec: Rec, frame: bool) -> list[str]:
         result = writer.node(rec, 2)
     writer.flush()
     return [
-        f"def {name}({'self, ' if frame else ''}buf, off=0):",
+        f"def {name}(buf, off=0):",
         *(["    size = len(buf)"] if writer.sized else []),
         "    try:",
         *writer.body,
@@ -368,15 +299,14 @@ def _element_encoder(src: _Source, node: Node) -> str:
 
 
 def _encoder(src: _Source, name: str, rec: Rec, framed: bool) -> list[str]:
-    """A function ``name(rec) -> bytes``; with ``framed``, a length-prefixed frame's method
-    ``name(self, rec)``."""
+    """A function ``name(rec) -> bytes``; with ``framed``, prefixed with its length."""
     writer = _EncoderWriter(src, indent=2)
     writer.node(rec, "rec")
     if framed:
         writer.framed()
     result = writer.expression()
     return [
-        f"def {name}({'self, ' if framed else ''}rec):",
+        f"def {name}(rec):",
         "    try:",
         *writer.body,
         f"        return {result}",
@@ -394,73 +324,37 @@ def _compile(src: _Source, namespace: dict[str, Any]) -> str:
     return source
 
 
-# --- record classes and frames ------------------------------------------------------------
+# --- the engine ---------------------------------------------------------------------------
 
 
-class Codecs:
-    """Record classes for every declaration, plus frame codecs made on demand."""
+class PythonEngine:
+    """Generated Python codecs for every record shape; frames are generated on demand."""
 
-    def __init__(self, declarations: Declarations) -> None:
-        self.shapes = {name: describe(s, declarations) for name, s in declarations.structs.items()}
-        self.classes: dict[str, type] = {}
+    name = "python"
+
+    def __init__(self, shapes: Mapping[str, Rec], classes: Mapping[str, type]) -> None:
         self._namespace: dict[str, Any] = {
             "struct": struct,
             "JuteError": JuteError,
             "_tnew": tuple.__new__,
         }
-        self._frames: dict[tuple[type, ...], FrameCodec] = {}
+        self._namespace |= {f"_R_{name}": cls for name, cls in classes.items()}
         src = _Source()
-        for name, shape in self.shapes.items():
+        for name, shape in shapes.items():
             src.lines += _decoder(src, f"_dec_{name}", shape, frame=False)
             src.lines += _encoder(src, f"_enc_{name}", shape, framed=False)
-            base = namedtuple(name, [field for field, _ in shape.fields])
-            cls = type(name, (base,), {"__slots__": (), "__module__": "jute.records"})
-            self.classes[name] = self._namespace[f"_R_{name}"] = cls
-        source = _compile(src, self._namespace)
-        for name, cls in self.classes.items():
-            cls.decode = staticmethod(self._namespace[f"_dec_{name}"])
-            cls.encode = self._namespace[f"_enc_{name}"]
-            cls._source = source
+        self.source = _compile(src, self._namespace)
 
-    def frame(self, *parts: type) -> FrameCodec:
-        """The codec of a frame made of these records in order (see :class:`FrameCodec`)."""
-        codec = self._frames.get(parts)
-        if codec is None:
-            codec = self._frames[parts] = self._frame_codec(parts)
-        return codec
+    def record(self, rec: Rec) -> tuple[Callable, Callable]:
+        """A record's ``(decode, encode)``; encode is a function of the record, so it works
+        as the record class's method."""
+        return self._namespace[f"_dec_{rec.name}"], self._namespace[f"_enc_{rec.name}"]
 
-    def _frame_codec(self, parts: tuple[type, ...]) -> FrameCodec:
-        names = [part.__name__ for part in parts]
-        rec = Rec("+".join(names), tuple((f"p{i}", self.shapes[n]) for i, n in enumerate(names)))
+    def frame(self, rec: Rec) -> tuple[Callable, Callable]:
+        """A frame's ``(decode, encode)``, with fixed-width runs fused across its records."""
         src = _Source()
         src.lines += _decoder(src, "_decode_frame", rec, frame=True)
         src.lines += _encoder(src, "_encode_frame", rec, framed=True)
         namespace = dict(self._namespace)
-        members = {
-            "__slots__": (),
-            "parts": parts,
-            "source": _compile(src, namespace),
-            "decode": namespace["_decode_frame"],
-            "encode": namespace["_encode_frame"],
-        }
-        return type(f"FrameCodec[{rec.name}]", (FrameCodec,), members)()
-
-
-class FrameCodec:
-    """A length-prefixed frame holding several records back to back, e.g. a reply header and
-    its body, with fixed-width runs fused across the records' boundaries.
-
-    ``encode(records)`` takes a tuple of the records and returns the frame with its 4-byte
-    length prefix. ``decode(buf, off=0)`` reads a frame's payload (the bytes after the length
-    prefix, as :class:`jute.framing.FrameReader` yields them) and returns ``(records, next_off)``.
-
-    Each frame's codec is the one instance of a subclass made for it, whose ``encode`` and
-    ``decode`` are the generated functions themselves: a method found on the class is a cheaper
-    call than a function kept on the instance, and these run once per message.
-    """
-
-    __slots__ = ()
-    parts: tuple[type, ...]
-    source: str
-    encode: Callable[[tuple[Any, ...]], bytes]
-    decode: Callable[..., tuple[tuple[Any, ...], int]]
+        _compile(src, namespace)
+        return namespace["_decode_frame"], namespace["_encode_frame"]

@@ -10,8 +10,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from jute.codecs import ENGINES, Codecs
 from jute.declare import Declarations
-from jute.fastcodec import Codecs, Fixed, Node, Rec, Var, Vec, describe
+from jute.shape import Fixed, Node, Rec, Var, Vec, describe
 
 _FIXED = {
     "b": st.integers(-(2**7), 2**7 - 1),
@@ -33,6 +34,11 @@ def values(node: Node, classes: dict[str, type]) -> st.SearchStrategy[Any]:
         return st.none() | st.lists(values(node.element, classes), max_size=4)
     fields = [values(child, classes) for _, child in node.fields]
     return st.builds(classes[node.name], *fields)
+
+
+def by_engine(declarations: Declarations) -> dict[str, Codecs]:
+    """Codecs for these declarations from every engine, so the tests hold each to construct."""
+    return {engine: Codecs(declarations, engine) for engine in sorted(ENGINES)}
 
 
 def record_values(name: str, declarations: Declarations, codecs: Codecs) -> st.SearchStrategy:

@@ -1,22 +1,24 @@
-"""The shapes the generator treats specially still agree with construct, at any offset.
+"""The shapes the engines treat specially still agree with construct, at any offset.
 
-The decoder cuts a run of fixed-width fields into one ``unpack_from`` per flat record, reading
-each at its offset inside the run, and frame codecs are methods of a class made per frame. These
-tests aim at exactly those paths: adjacent flat records with scalars between them, and frames
-read from the middle of a larger buffer.
+The Python engine cuts a run of fixed-width fields into one ``unpack_from`` per flat record,
+reading each at its offset inside the run, and fuses a frame's records into one function; the
+compiled engine walks nested records and frames itself. These tests aim at exactly those paths,
+in both engines: adjacent flat records with scalars between them, and frames read from the
+middle of a larger buffer.
 """
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jute import records as R
+from jute.codecs import FrameCodec
 from jute.declare import Declarations
-from jute.fastcodec import Codecs, FrameCodec
 from jute.idl import parse_idl
-from tests.jute_support import record_values
-from tests.test_jute_roundtrip import NAMES, check_agreement
+from tests.jute_support import by_engine, record_values
+from tests.test_jute_roundtrip import NAMES, RECORDS, check_agreement
 
 # Flat records back to back, a scalar between two of them, one before a string and one after.
 ADJACENT_IDL = """
@@ -36,19 +38,22 @@ module test.adjacent {
 }
 """
 ADJACENT_DECLARATIONS = Declarations(parse_idl(ADJACENT_IDL))
-ADJACENT = Codecs(ADJACENT_DECLARATIONS)
+ADJACENT = by_engine(ADJACENT_DECLARATIONS)
+ENGINES = pytest.mark.parametrize("engine", sorted(ADJACENT))
 
 
+@ENGINES
 @settings(max_examples=200, deadline=None)
 @given(data=st.data())
-def test_adjacent_flat_records_round_trip_and_match_construct(data) -> None:
-    value = data.draw(record_values("Run", ADJACENT_DECLARATIONS, ADJACENT))
-    check_agreement("Run", value, ADJACENT_DECLARATIONS, ADJACENT)
+def test_adjacent_flat_records_round_trip_and_match_construct(engine: str, data) -> None:
+    value = data.draw(record_values("Run", ADJACENT_DECLARATIONS, ADJACENT[engine]))
+    check_agreement("Run", value, ADJACENT_DECLARATIONS, ADJACENT[engine])
 
 
-def test_adjacent_flat_records_are_read_at_their_own_offsets() -> None:
-    run = ADJACENT.classes["Run"]
-    point, flags = ADJACENT.classes["Point"], ADJACENT.classes["Flags"]
+@ENGINES
+def test_adjacent_flat_records_are_read_at_their_own_offsets(engine: str) -> None:
+    classes = ADJACENT[engine].classes
+    run, point, flags = classes["Run"], classes["Point"], classes["Flags"]
     value = run(
         point(1, 2),
         point(3, 4),
@@ -63,15 +68,17 @@ def test_adjacent_flat_records_are_read_at_their_own_offsets() -> None:
     assert run.decode(b"\x00" * 7 + data, 7) == (value, 7 + len(data))
 
 
+@ENGINES
 @settings(max_examples=200, deadline=None)
 @given(data=st.data(), junk=st.binary(max_size=9))
-def test_frames_decode_from_the_middle_of_a_buffer(data, junk: bytes) -> None:
+def test_frames_decode_from_the_middle_of_a_buffer(engine: str, data, junk: bytes) -> None:
+    codecs = RECORDS[engine]
     first = data.draw(st.sampled_from(["ReplyHeader", "RequestHeader", "MultiHeader"]))
     second = data.draw(st.sampled_from(NAMES))
     records = tuple(
-        data.draw(record_values(name, R.DECLARATIONS, R._CODECS)) for name in (first, second)
+        data.draw(record_values(name, R.DECLARATIONS, codecs)) for name in (first, second)
     )
-    codec = R.frame(R.RECORDS[first], R.RECORDS[second])
+    codec = codecs.frame(codecs.classes[first], codecs.classes[second])
     frame = codec.encode(records)
     assert codec.decode(junk + frame[4:] + b"\xee", len(junk)) == (
         records,
@@ -84,4 +91,9 @@ def test_a_frame_codec_is_made_once_and_knows_its_parts() -> None:
     assert isinstance(codec, FrameCodec)
     assert codec.parts == (R.ReplyHeader, R.SetDataResponse)
     assert R.frame(R.ReplyHeader, R.SetDataResponse) is codec
-    assert "_decode_frame" in codec.source
+
+
+def test_the_python_engine_keeps_its_generated_source() -> None:
+    source = RECORDS["python"].engine.source
+    assert "def _dec_Stat(buf, off=0):" in source
+    assert "def _enc_Stat(rec):" in source

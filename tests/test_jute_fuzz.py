@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from jute import FrameReader, JuteError
 from jute import records as R
 from tests.jute_support import record_values
+from tests.test_jute_roundtrip import RECORDS
 
 NAMES = sorted(R.RECORDS)
 EXTREME_INTS = [-(2**31), -2, -1, 0, 1, 2**31 - 1, 0x7FFFFFF0, 65536]
@@ -54,43 +55,54 @@ def mutated(draw, name: str) -> bytes:
     return bytes(data)
 
 
+ENGINES = pytest.mark.parametrize("engine", sorted(RECORDS))
+
+
+@ENGINES
 @pytest.mark.parametrize("name", NAMES)
 @given(data=st.data())
-def test_mutated_encodings_raise_only_jute_error(name: str, data) -> None:
-    decode_only_raises_jute_error(R.RECORDS[name], data.draw(mutated(name)))
+def test_mutated_encodings_raise_only_jute_error(engine: str, name: str, data) -> None:
+    decode_only_raises_jute_error(RECORDS[engine].classes[name], data.draw(mutated(name)))
 
 
+@ENGINES
 @pytest.mark.parametrize("name", NAMES)
 @given(st.binary(max_size=120))
-def test_random_bytes_raise_only_jute_error(name: str, data: bytes) -> None:
-    decode_only_raises_jute_error(R.RECORDS[name], data)
+def test_random_bytes_raise_only_jute_error(engine: str, name: str, data: bytes) -> None:
+    decode_only_raises_jute_error(RECORDS[engine].classes[name], data)
 
 
+@ENGINES
 @given(st.binary(max_size=200))
-def test_random_bytes_through_frame_codecs(data: bytes) -> None:
-    for parts in [(R.ReplyHeader, R.GetDataResponse), (R.RequestHeader, R.CreateRequest)]:
+def test_random_bytes_through_frame_codecs(engine: str, data: bytes) -> None:
+    classes = RECORDS[engine].classes
+    for names in [("ReplyHeader", "GetDataResponse"), ("RequestHeader", "CreateRequest")]:
+        parts = tuple(classes[name] for name in names)
         try:
-            records, end = R.frame(*parts).decode(data)
+            records, end = RECORDS[engine].frame(*parts).decode(data)
         except JuteError:
             continue
         assert end <= len(data)
         assert [type(r) for r in records] == list(parts)
 
 
-def test_a_huge_vector_count_fails_before_allocating() -> None:
+@ENGINES
+def test_a_huge_vector_count_fails_before_allocating(engine: str) -> None:
     data = (2**31 - 1).to_bytes(4, "big") + b"\x00" * 8
     with pytest.raises(JuteError, match="count"):
-        R.GetChildrenResponse.decode(data)
+        RECORDS[engine].classes["GetChildrenResponse"].decode(data)
 
 
-def test_a_length_beyond_the_input_is_reported_with_its_offset() -> None:
+@ENGINES
+def test_a_length_beyond_the_input_is_reported_with_its_offset(engine: str) -> None:
     with pytest.raises(JuteError, match=r"GetDataRequest: length 100 overruns .* offset 4"):
-        R.GetDataRequest.decode(b"\x00\x00\x00\x64/ab")
+        RECORDS[engine].classes["GetDataRequest"].decode(b"\x00\x00\x00\x64/ab")
 
 
-def test_truncation_is_reported() -> None:
+@ENGINES
+def test_truncation_is_reported(engine: str) -> None:
     with pytest.raises(JuteError, match="ReplyHeader: truncated"):
-        R.ReplyHeader.decode(b"\x00\x00\x00\x01\x00")
+        RECORDS[engine].classes["ReplyHeader"].decode(b"\x00\x00\x00\x01\x00")
 
 
 @given(st.lists(st.binary(max_size=64), max_size=20))

@@ -190,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args(argv)
     rows = run(args.seconds)
+    print(f"zkcompat's codec engine: {R.ENGINE}")
     print(report(rows))
     if args.json:
         with open(args.json, "w") as out:
