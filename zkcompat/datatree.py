@@ -151,7 +151,7 @@ class DataNode:
     def stat(self, extended_types: bool) -> Stat:
         """The Stat a client sees; container and TTL markers show as ephemeralOwner 0."""
         owner = self.ephemeralOwner
-        if ephemeral_kind(owner, extended_types) is not EphemeralKind.SESSION:
+        if owner and ephemeral_kind(owner, extended_types) is not EphemeralKind.SESSION:
             owner = 0
         num_children = len(self.children)
         return Stat(

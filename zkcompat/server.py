@@ -338,7 +338,10 @@ class ZooKeeperServer:
     def _enqueue(self, session_id: int) -> _Step:
         """A place in the session's reply order for an answer that waits on a commit."""
         step = _Step(self, session_id)
-        self._queues.setdefault(session_id, deque()).append(step)
+        queue = self._queues.get(session_id)
+        if queue is None:  # not setdefault: that would build a deque on every write
+            queue = self._queues[session_id] = deque()
+        queue.append(step)
         return step
 
     def _in_order(self, session_id: int, answer: Callable[..., None], *args: Any) -> None:
@@ -398,7 +401,7 @@ class ZooKeeperServer:
             payload = header.encode() + body
             conn.send(len(payload).to_bytes(4, "big") + payload)
         else:
-            conn.send(R.frame(R.ReplyHeader, type(body)).encode((header, body)))
+            conn.send(_reply_frame(type(body)).encode((header, body)))
         conn.answered(xid, zxid)
 
     def _auth(self, conn: Connection, xid: int, packet: Any) -> None:
@@ -619,6 +622,18 @@ _MULTI_RESULT_TYPES = {
     OpCode.createTTL: OpCode.create2,
     OpCode.createContainer: OpCode.create2,
 }
+
+
+_REPLY_FRAMES: dict[type, Any] = {}
+
+
+def _reply_frame(body_type: type) -> Any:
+    """The frame codec of a reply header and a ``body_type`` body, made once per type: every
+    reply with a body needs one, and building the lookup key each time showed in profiles."""
+    codec = _REPLY_FRAMES.get(body_type)
+    if codec is None:
+        codec = _REPLY_FRAMES[body_type] = R.frame(R.ReplyHeader, body_type)
+    return codec
 
 
 def _send_event(conn: Connection, event_type: EventType, path: str) -> None:

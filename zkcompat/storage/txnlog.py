@@ -537,15 +537,19 @@ class TxnLogWriter:
     def append(self, header: Any, txn: TxnRecord | None = None, digest: Any | None = None) -> int:
         """Buffer one txn (header and record records, plus the TxnDigest when digests are on);
         returns its zxid. Nothing reaches the file until :meth:`flush`."""
-        return self.append_serialized(serialize_txn(header, txn, digest))
+        return self._append(serialize_txn(header, txn, digest), header.zxid)
 
     def append_serialized(self, payload: bytes) -> int:
         """Buffer one txn already serialized as header + record (+ digest), as a leader's
         PROPOSAL carries it; returns its zxid."""
+        return self._append(payload, TxnHeader.decode(payload)[0].zxid)
+
+    def _append(self, payload: bytes, zxid: int) -> int:
+        """Buffer one serialized txn whose header says ``zxid`` (the caller knows it, so the
+        write path does not decode the header it has just encoded)."""
         if self._closed:
             raise ValueError("txn log writer is closed")
         entry = frame_entry(payload)
-        zxid = TxnHeader.decode(payload)[0].zxid
         if zxid <= self._last_zxid:
             # ZooKeeper warns and appends anyway; so do we.
             log.warning("appending zxid %#x after %#x", zxid, self._last_zxid)
