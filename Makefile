@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint zookeeper conformance golden bench bench-codec clean
 
-$(STAMP): pyproject.toml jute/_accel.c
+$(STAMP): pyproject.toml jute/_accel.c zkcompat/storage/_snapscan.c
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "zkcompat needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jute.records import (
     ACL,
@@ -29,7 +32,7 @@ from jute.records import (
     TxnHeader,
 )
 from zkcompat.constants import OpCode
-from zkcompat.datatree import CONTAINER_OWNER, OPEN_ACL_UNSAFE, DataTree, ttl_owner
+from zkcompat.datatree import CONTAINER_OWNER, OPEN_ACL_UNSAFE, DataNode, DataTree, ttl_owner
 from zkcompat.storage import snapshot as snap
 from zkcompat.storage.snapshot import SnapshotChecksumError, SnapshotError
 
@@ -62,6 +65,24 @@ ACL_IDS = {
     "/ttl": 6,
     "/ttl/item-0000000000": 6,
 }
+
+
+# znode records are read by the compiled scanner (zkcompat/storage/_snapscan.c) where it was
+# built and by the Python loop otherwise: every test that reads a snapshot runs with both.
+COMPILED_SCANNER = snap._snapscan  # as imported, before any test swaps it out
+SCANNERS = {"c": COMPILED_SCANNER, "python": None}
+
+
+@pytest.fixture(params=sorted(SCANNERS))
+def scanner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Read znode records with one scanner for the test."""
+    if request.param == "c" and COMPILED_SCANNER is None:
+        pytest.skip("zkcompat.storage._snapscan was not built")
+    monkeypatch.setattr(snap, "_snapscan", SCANNERS[request.param])
+    return request.param
+
+
+both = pytest.mark.usefixtures("scanner")
 
 
 def uncompressed(path: Path) -> bytes:
@@ -98,6 +119,7 @@ def contents(tree: DataTree) -> dict[str, Any]:
     }
 
 
+@both
 def test_reads_every_znode_zookeeper_wrote_with_its_exact_stat_data_and_acl() -> None:
     tree, sessions, zxid = snap.read_snapshot(PLAIN, extended_types=True)
 
@@ -116,6 +138,7 @@ def test_reads_every_znode_zookeeper_wrote_with_its_exact_stat_data_and_acl() ->
     assert sessions == {int(s): t for s, t in EXPECTED["sessions"].items()} == tree.sessions
 
 
+@both
 def test_rebuilds_the_ephemeral_container_and_ttl_indexes() -> None:
     tree, _, _ = snap.read_snapshot(PLAIN, extended_types=True)
 
@@ -128,6 +151,7 @@ def test_rebuilds_the_ephemeral_container_and_ttl_indexes() -> None:
     )
 
 
+@both
 def test_without_extended_types_ttl_owners_read_as_a_session_as_in_zookeeper() -> None:
     tree, _, _ = snap.read_snapshot(PLAIN)
 
@@ -135,6 +159,7 @@ def test_without_extended_types_ttl_owners_read_as_a_session_as_in_zookeeper() -
     assert tree.ephemerals(ttl_owner(EXPECTED["ttl_ms"])) == ["/ttl", "/ttl/item-0000000000"]
 
 
+@both
 def test_new_acl_lists_are_numbered_after_the_largest_id_read() -> None:
     tree, _, _ = snap.read_snapshot(PLAIN, extended_types=True)
 
@@ -143,6 +168,7 @@ def test_new_acl_lists_are_numbered_after_the_largest_id_read() -> None:
     assert tree.acls.acl_id(fresh) == 7
 
 
+@both
 @pytest.mark.parametrize("path", COMPRESSED, ids=lambda p: p.name)
 def test_gzip_and_snappy_snapshots_hold_the_same_tree(path: Path) -> None:
     plain = snap.load_snapshot(PLAIN, extended_types=True)
@@ -154,6 +180,7 @@ def test_gzip_and_snappy_snapshots_hold_the_same_tree(path: Path) -> None:
     assert packed.zxid == ZXID
 
 
+@both
 def test_writing_zookeepers_snapshot_back_gives_the_same_bytes() -> None:
     tree, sessions, _ = snap.read_snapshot(PLAIN, extended_types=True)
 
@@ -164,6 +191,7 @@ def test_a_fresh_tree_serializes_to_the_snapshot_zookeeper_writes_on_first_start
     assert snap.serialize_snapshot(DataTree(), {}) == (SNAP_DIR / "snapshot.0").read_bytes()
 
 
+@both
 @pytest.mark.parametrize("path", COMPRESSED, ids=lambda p: p.name)
 def test_compressed_round_trip_differs_only_in_the_digest_zookeeper_left_out(path: Path) -> None:
     """ZooKeeper wrote these on restarts that applied no txn after loading, when it has no
@@ -188,6 +216,7 @@ def test_our_gzip_stream_is_byte_for_byte_javas() -> None:
     assert packed == path.read_bytes()
 
 
+@both
 def test_our_tree_digest_is_the_one_zookeeper_recorded() -> None:
     loaded = snap.load_snapshot(PLAIN, extended_types=True)
 
@@ -195,6 +224,7 @@ def test_our_tree_digest_is_the_one_zookeeper_recorded() -> None:
     assert snap.tree_digest(loaded.tree) == loaded.digest.digest
 
 
+@both
 def test_a_corrupted_byte_fails_the_checksum(tmp_path: Path) -> None:
     raw = bytearray(PLAIN.read_bytes())
     raw[raw.index(b"app-v2")] ^= 0x01
@@ -209,6 +239,7 @@ def test_a_corrupted_byte_fails_the_checksum(tmp_path: Path) -> None:
     assert snap.is_valid_snapshot(damaged)  # the quick check cannot see it; reading does
 
 
+@both
 def test_a_corrupted_digest_section_fails_the_second_checksum(tmp_path: Path) -> None:
     raw = bytearray(PLAIN.read_bytes())
     raw[-13 - 1] ^= 0x01  # last byte of the digest itself
@@ -219,6 +250,7 @@ def test_a_corrupted_digest_section_fails_the_second_checksum(tmp_path: Path) ->
         snap.read_snapshot(damaged)
 
 
+@both
 def test_a_digest_that_does_not_match_the_tree_is_reported_and_the_tree_still_loads(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -240,12 +272,14 @@ def test_a_digest_that_does_not_match_the_tree_is_reported_and_the_tree_still_lo
     assert any(expected in message for message in caplog.messages), caplog.messages
 
 
+@both
 def test_an_intact_snapshot_logs_no_digest_warning(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level("WARNING"):
         snap.read_snapshot(PLAIN, extended_types=True)
     assert not [m for m in caplog.messages if "digest" in m]
 
 
+@both
 @pytest.mark.parametrize("keep", [0, 9, 100, 1000, -14, -1])
 def test_a_truncated_snapshot_is_an_error_and_fails_the_quick_check(
     tmp_path: Path, keep: int
@@ -259,6 +293,7 @@ def test_a_truncated_snapshot_is_an_error_and_fails_the_quick_check(
     assert not snap.is_valid_snapshot(cut)
 
 
+@both
 def test_a_truncated_gzip_snapshot_is_an_error(tmp_path: Path) -> None:
     path = SNAP_DIR / snap.snapshot_name(ZXID, "gz")
     cut = tmp_path / path.name
@@ -268,6 +303,7 @@ def test_a_truncated_gzip_snapshot_is_an_error(tmp_path: Path) -> None:
         snap.read_snapshot(cut)
 
 
+@both
 def test_a_znode_whose_parent_is_missing_is_an_invalid_tree(tmp_path: Path) -> None:
     tree = DataTree()
     tree.restore_node("/a", b"", OPEN_ACL_UNSAFE, StatPersisted(1, 1, 0, 0, 0, 0, 0, 0, 1))
@@ -282,6 +318,7 @@ def test_a_znode_whose_parent_is_missing_is_an_invalid_tree(tmp_path: Path) -> N
         snap.read_snapshot(path)
 
 
+@both
 def test_a_file_without_the_magic_is_not_a_snapshot(tmp_path: Path) -> None:
     path = tmp_path / PLAIN.name
     path.write_bytes(b"ZKLG" + PLAIN.read_bytes()[4:])
@@ -339,6 +376,7 @@ def test_find_snapshots_lists_valid_ones_newest_first(tmp_path: Path) -> None:
     assert snap.find_snapshots(tmp_path / "missing") == []
 
 
+@both
 def test_write_snapshot_renames_a_whole_file_into_place(tmp_path: Path) -> None:
     tree, sessions, _ = snap.read_snapshot(PLAIN, extended_types=True)
 
@@ -349,6 +387,7 @@ def test_write_snapshot_renames_a_whole_file_into_place(tmp_path: Path) -> None:
     assert written.read_bytes() == PLAIN.read_bytes()
 
 
+@both
 def test_write_snapshot_compresses_with_gzip(tmp_path: Path) -> None:
     tree, sessions, _ = snap.read_snapshot(PLAIN, extended_types=True)
 
@@ -396,6 +435,7 @@ def world(perms: int) -> list[ACL]:
     return [ACL(perms, Id("world", "anyone"))]
 
 
+@both
 def test_a_fuzzy_snapshot_plus_the_later_txns_restores_the_live_tree(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -452,6 +492,7 @@ def test_a_snapshot_of_a_still_tree_records_its_digest() -> None:
     assert (zxid, version, digest) == (live.last_processed_zxid, 2, snap.tree_digest(live))
 
 
+@both
 def test_children_come_back_in_the_order_they_were_listed() -> None:
     """A snapshot stores children in HashSet order and a load re-adds them in that order, so a
     set that only grew lists its children the same way after a restart, as in ZooKeeper."""
@@ -466,3 +507,183 @@ def test_children_come_back_in_the_order_they_were_listed() -> None:
     assert restored.tree.children("/q") == live.children("/q")
     assert restored.tree.children("/q") != sorted(live.children("/q"))
     assert restored.tree.get("/q").children.table == live.get("/q").children.table == 64
+
+
+# --- the compiled scanner and the Python loop ---------------------------------------------
+
+
+def read_records(raw: bytes, scanner: str, chunk: int = snap._SCAN_CHUNK) -> Any:
+    """Read an uncompressed snapshot's znode records as parse_snapshot does, with one scanner
+    taking ``chunk`` records a call: the tree's contents, each ACL id's references, the digest
+    and where reading stopped; or the error's type and message."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(snap, "_snapscan", SCANNERS[scanner])
+        patch.setattr(snap, "_SCAN_CHUNK", chunk)
+        cursor = snap._Cursor(raw)
+        try:
+            cursor.skip(snap._FILE_HEADER_SIZE, "file header")
+            for _ in range(cursor.int("session count")):
+                cursor.long("session id")
+                cursor.int("session timeout")
+            tree = DataTree.empty()
+            acls = snap._AclResolver(tree.acls, snap._read_acl_map(cursor))
+            tree.restore_nodes(cursor.nodes(acls))
+            acls.finish()
+        except (SnapshotError, ValueError) as exc:
+            return type(exc), str(exc)
+    return contents(tree), acl_references(tree), acls.digest, cursor.pos
+
+
+def acl_references(tree: DataTree) -> dict[int, int]:
+    return {tree.acls.acl_id(acl): tree.acls.references(acl) for acl in tree.acls}
+
+
+needs_compiled = pytest.mark.skipif(
+    COMPILED_SCANNER is None, reason="zkcompat.storage._snapscan was not built"
+)
+
+
+def test_the_compiled_scanner_reads_znode_records_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """make test builds it (a C compiler is part of the set-up); the Python loop is only the
+    fallback for an install without one."""
+    assert snap.SCANNER_AVAILABLE
+    assert snap._snapscan is COMPILED_SCANNER is not None
+    starts: list[int] = []
+    scan = COMPILED_SCANNER.scan
+
+    def counted(*args: Any) -> Any:
+        starts.append(args[1])
+        return scan(*args)
+
+    monkeypatch.setattr(COMPILED_SCANNER, "scan", counted)
+
+    tree, _, _ = snap.read_snapshot(PLAIN, extended_types=True)
+
+    assert starts  # once per ACL list first seen, then on to the end marker
+    assert sorted(tree.nodes) == sorted(EXPECTED["nodes"])
+
+
+@needs_compiled
+def test_both_scanners_read_every_cut_and_every_flipped_byte_alike() -> None:
+    """The same records, digest and references from any damaged file, or the same error: both
+    stop at one record, and the compiled one hands it to the same field-by-field re-read."""
+    raw = PLAIN.read_bytes()
+    cases = [raw[:cut] for cut in range(len(raw))]
+    for at in range(len(raw)):
+        for bits in (0x01, 0x80, 0xFF):
+            cases.append(raw[:at] + bytes([raw[at] ^ bits]) + raw[at + 1 :])
+
+    for number, case in enumerate(cases):
+        assert read_records(case, "c") == read_records(case, "python"), number
+
+
+@both
+def test_a_snapshot_cut_anywhere_is_an_error() -> None:
+    raw = PLAIN.read_bytes()
+    pre_36_end = len(raw) - 13 - 20  # a snapshot from before 3.6 ends at its first seal
+
+    for cut in range(len(raw)):
+        if cut == pre_36_end:
+            assert snap.parse_snapshot(raw[:cut], ZXID).digest is None
+            continue
+        with pytest.raises(SnapshotError):
+            snap.parse_snapshot(raw[:cut], ZXID)
+
+
+def one_child_snapshot() -> bytes:
+    """A tree of "/", the built-ins and "/a" holding b"x" with OPEN_ACL_UNSAFE (id -1)."""
+    tree = DataTree()
+    tree.restore_node("/a", b"x", OPEN_ACL_UNSAFE, StatPersisted(1, 1, 0, 0, 0, 0, 0, 0, 1))
+    return snap.serialize_snapshot(tree, {})
+
+
+_A_RECORD = b"\x00\x00\x00\x02/a\x00\x00\x00\x01x" + b"\xff" * 8  # path, data, ACL id -1
+
+
+@both
+@pytest.mark.parametrize(
+    ("record", "error"),
+    [
+        (b"\x00\x00\x00\x02/\xff\x00\x00\x00\x01x" + b"\xff" * 8, r"^path before byte \d+ is not"),
+        (b"\xff\xff\xff\xff", r"^null path before byte \d+$"),
+        (b"\x00\x00\x00\x02/a\xff\xff\xff\xfe", r"^truncated: data of '/a' at byte \d+ needs -2"),
+        (b"\x00\x00\x00\x02/a\x00\x00\x00\x01x" + b"\x00" * 7 + b"\x63", "names ACL id 99, not"),
+        (b"\x00\x00\x00\x0a/zookeeper\xff\xff\xff\xff" + b"\xff" * 8, "'/zookeeper' listed twice"),
+    ],
+    ids=["utf8", "null-path", "data-length", "unknown-acl", "twice"],
+)
+def test_an_unreadable_znode_record_is_reported_exactly(record: bytes, error: str) -> None:
+    raw = one_child_snapshot()
+    assert raw.count(_A_RECORD) == 1
+
+    with pytest.raises(SnapshotError, match=error):
+        snap.parse_snapshot(raw.replace(_A_RECORD, record), 1)
+
+
+@both
+def test_each_acl_list_is_referenced_once_per_znode_using_it() -> None:
+    tree, _, _ = snap.read_snapshot(PLAIN, extended_types=True)
+
+    used = Counter(tree.acls.acl_id(n.acl) for n in tree.nodes.values())
+    del used[snap.OPEN_ACL_ID]  # kept out of the cache
+
+    assert acl_references(tree) == used
+
+
+@both
+def test_a_restored_znode_has_every_slot_of_a_created_one() -> None:
+    """restore_nodes fills DataNode's slots itself, without __init__: a slot added to
+    DataNode must be restored too."""
+    tree, _, _ = snap.read_snapshot(PLAIN, extended_types=True)
+
+    for node in tree.nodes.values():
+        assert all(hasattr(node, slot) for slot in DataNode.__slots__)
+
+
+LONGS = st.integers(-(1 << 63), (1 << 63) - 1)
+INTS = st.integers(-(1 << 31), (1 << 31) - 1)
+ZNODES = st.lists(
+    st.tuples(
+        st.integers(0, 1 << 16),  # which earlier znode is the parent
+        st.text(st.characters(exclude_categories=("Cs",), exclude_characters="/"), min_size=1),
+        st.none() | st.binary(max_size=24),
+        st.integers(0, 3),  # ACL: OPEN_ACL_UNSAFE or one of three lists
+        st.tuples(LONGS, LONGS, LONGS, LONGS, INTS, INTS, INTS, LONGS, LONGS),
+    ),
+    max_size=40,
+)
+
+
+def random_tree(znodes: list[tuple[Any, ...]]) -> DataTree:
+    """A fresh tree plus ``znodes``, each under an earlier one (/zookeeper and its children
+    included, whose digests do not count), with any stat and data."""
+    tree = DataTree()
+    lists = [None, world(31), world(1), [ACL(31, Id("digest", "u:p"))]]
+    for parent_at, name, data, acl_at, stat in znodes:
+        paths = list(tree.nodes)
+        parent = paths[parent_at % len(paths)]
+        path = f"{parent.rstrip('/')}/{name}"
+        if path not in tree.nodes:
+            acl = tree.acls.intern(lists[acl_at])
+            tree.restore_node(path, data, acl, StatPersisted(*stat))
+    return tree
+
+
+@needs_compiled
+@settings(max_examples=150, deadline=None)
+@given(znodes=ZNODES, chunk=st.sampled_from([1, 2, 3, snap._SCAN_CHUNK]))
+def test_both_scanners_restore_any_tree_with_zookeepers_digest(
+    znodes: list[tuple[Any, ...]], chunk: int
+) -> None:
+    tree = random_tree(znodes)
+    raw = snap.serialize_snapshot(tree, {})
+
+    compiled = read_records(raw, "c", chunk)
+
+    assert compiled == read_records(raw, "python")
+    restored, references, digest, _ = compiled
+    assert restored == contents(tree)
+    assert references == acl_references(tree)
+    assert digest == snap.tree_digest(tree)

@@ -39,7 +39,9 @@ import struct
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from jute.records import ACL, FileHeader, Id, StatPersisted
@@ -53,7 +55,15 @@ from zkcompat.datatree import (
 )
 from zkcompat.javaorder import spread, table_size
 
+try:
+    from zkcompat.storage import _snapscan
+except ImportError:  # built without a C compiler: the Python loop reads the records
+    _snapscan = None
+
 log = logging.getLogger(__name__)
+
+#: Whether the compiled scanner (zkcompat/storage/_snapscan.c) reads snapshots' znode records.
+SCANNER_AVAILABLE: bool = _snapscan is not None
 
 SNAPSHOT_PREFIX = "snapshot"
 SNAP_MAGIC = int.from_bytes(b"ZKSN", "big")
@@ -65,6 +75,7 @@ COMPRESSIONS = ("gz", "snappy")
 _SNAPPY_MAGIC = b"\x82SNAPPY\x00"  # snappy-java's SnappyOutputStream stream header
 _TMP_SUFFIX = ".tmp"  # added while writing, as ZooKeeper's AtomicFileOutputStream does
 _CHUNK = 1 << 16
+_SCAN_CHUNK = 1024  # records per call to the scanner: bounds the tuples alive at once
 _ZK_SUBTREE = "/zookeeper/"  # below it nothing counts in the digest (quota nodes drift)
 
 _INT = struct.Struct(">i")
@@ -603,15 +614,52 @@ class _Cursor:
         return StatPersisted(*_STAT.unpack_from(self.buf, self.skip(_STAT.size, "stat")))
 
     def nodes(self, acls: _AclResolver) -> Iterator[RestoredNode]:
-        """The znode records up to the "/" end marker, for DataTree.restore_nodes, adding
-        each one's digest to ``acls.digest`` on the way.
+        """The znode records up to the "/" end marker, for DataTree.restore_nodes, setting
+        ``acls.digest`` to their tree digest once all are read.
 
-        One fused loop with no per-field calls, since a snapshot holds millions of records;
-        the digest is taken from the record's own bytes (the stat's fields in digest order are
-        three slices of it). At the first record it cannot read it stops and re-reads that
-        record field by field, which raises the precise error (what, at which byte, how many
-        bytes were missing).
+        The compiled scanner reads them where it was built, the Python loop otherwise; both
+        stop at the first record they cannot read and re-read it field by field, which raises
+        the precise error (what, at which byte, how many bytes were missing). Records before
+        it are yielded first, so an invalid tree earlier on is reported as it would be.
         """
+        if _snapscan is None:
+            return self._python_nodes(acls)
+        return chain.from_iterable(self._scanned_chunks(_snapscan, acls))
+
+    def _scanned_chunks(
+        self, scanner: ModuleType, acls: _AclResolver
+    ) -> Iterator[list[RestoredNode]]:
+        """The compiled scanner's records, a bounded list at a time. It looks ACL ids up in
+        ``acls.resolved`` and counts them in ``acls.uses`` itself, and comes back here only
+        for an id it has not seen (once per list) and at the end or an unreadable record."""
+        scan, buf, resolved, uses = scanner.scan, self.buf, acls.resolved, acls.uses
+        digest = 0
+        while True:
+            records, self.pos, chunk_digest, stop = scan(buf, self.pos, resolved, uses, _SCAN_CHUNK)
+            digest += chunk_digest
+            yield records
+            if stop == scanner.END:
+                acls.digest = _as_long(digest)
+                return
+            if stop == scanner.NEW_ACL:
+                self._first_acl_use(acls)
+            elif stop == scanner.UNREADABLE:
+                self._unreadable_node()
+
+    def _first_acl_use(self, acls: _AclResolver) -> None:
+        """Resolve the ACL id of the record at ``pos``, which the scanner read whole but could
+        not resolve, and stay at that record so that the scanner reads it again."""
+        start = self.pos
+        path = self.string("path") or "/"
+        self.buffer(f"data of {path!r}")
+        acl_id = self.long(f"ACL id of {path!r}")
+        self.pos = start
+        acls.first_use(acl_id, path)
+
+    def _python_nodes(self, acls: _AclResolver) -> Iterator[RestoredNode]:
+        """The records read by one fused Python loop with no per-field calls, for where the
+        scanner was not built; the digest is taken from the record's own bytes (the stat's
+        fields in digest order are three slices of it)."""
         buf, end, pos = self.buf, len(self.buf), self.pos
         unpack_int, unpack_tail, tail = _INT.unpack_from, _ACL_STAT.unpack_from, _ACL_STAT.size
         resolved, uses = acls.resolved, acls.uses
@@ -662,8 +710,7 @@ class _Cursor:
                 acl = resolved.get(acl_id)
                 if acl is None:
                     acl = acls.first_use(acl_id, path)
-                else:
-                    uses[acl_id] += 1
+                uses[acl_id] += 1
                 yield (path, data, acl, *fields[1:])
         except (struct.error, UnicodeDecodeError):
             pass
@@ -698,7 +745,7 @@ class _AclResolver:
         self.cache = cache
         self.acl_map = acl_map
         self.resolved: dict[int, AclList] = {OPEN_ACL_ID: OPEN_ACL_UNSAFE}
-        self.uses: dict[int, int] = {OPEN_ACL_ID: 0}  # references beyond the first
+        self.uses: dict[int, int] = {OPEN_ACL_ID: 0}  # znodes read with each list
         self.digest = 0  # the tree digest of every znode read, once all are
 
     def first_use(self, acl_id: int, path: str) -> AclList:
@@ -709,9 +756,10 @@ class _AclResolver:
         return acl
 
     def finish(self) -> None:
+        """Take the references of every znode read beyond the first, which restore took."""
         for acl_id, count in self.uses.items():
-            if acl_id != OPEN_ACL_ID and count:
-                self.cache.add_references(self.resolved[acl_id], count)
+            if acl_id != OPEN_ACL_ID and count > 1:
+                self.cache.add_references(self.resolved[acl_id], count - 1)
 
 
 def _read_acl_map(cursor: _Cursor) -> dict[int, tuple[Any, ...]]:
