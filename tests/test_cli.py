@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -22,12 +23,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(log_path: Path, *args: str) -> subprocess.Popen:
+def serve(log_path: Path, *args: str, max_file_size: int | None = None) -> subprocess.Popen:
     """Start `zkcompat serve` with its log in a file: a pipe nobody drains would fill up and
-    block the server on its next log line."""
+    block the server on its next log line. ``max_file_size`` caps the files the server may
+    write (RLIMIT_FSIZE): a write past it fails with EFBIG, a real I/O error on demand."""
+
+    def limit() -> None:
+        if max_file_size is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_size, max_file_size))
+
     with open(log_path, "w") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "zkcompat", "serve", *args], stdout=log, stderr=log
+            [sys.executable, "-m", "zkcompat", "serve", *args],
+            stdout=log,
+            stderr=log,
+            preexec_fn=limit,
         )
 
 

@@ -202,6 +202,55 @@ def test_acknowledged_writes_survive_kill_9(tmp_path) -> None:
     assert len(acknowledged) > 20
 
 
+def test_a_failing_txn_log_shuts_the_server_down_and_loses_no_acknowledged_write(
+    tmp_path,
+) -> None:
+    """ZooKeeper treats an error of its txn log as unrecoverable and shuts the server down;
+    so does zkcompat, exiting with status 1. The error is real: the server may not grow a file
+    past 512 KB (RLIMIT_FSIZE), so growing the log by its next 64 KB preallocation block fails
+    with EFBIG. Every write acknowledged before that is there after a restart without the cap."""
+    port = free_port()
+    cfg = write_cfg(tmp_path, port, "preAllocSize=64\n")
+    process = serve(tmp_path / "capped.log", str(cfg), max_file_size=512 * 1024)
+    acknowledged: list[str] = []
+    try:
+        wait_for_port(port, process)
+        zk = KazooClient(hosts=f"127.0.0.1:{port}", timeout=10, connection_retry=None)
+        zk.start(timeout=10)
+        try:
+            for i in range(2000):  # 2 KB each: the cap is reached within about 250 writes
+                acknowledged.append(zk.create(f"/w{i:04d}", b"x" * 2048))
+        except KazooException:
+            pass
+        finally:
+            zk.stop()
+            zk.close()
+        assert process.wait(timeout=20) == 1
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert 100 < len(acknowledged) < 2000
+    log_text = (tmp_path / "capped.log").read_text()
+    assert "Severe unrecoverable error: the txn log failed" in log_text
+    assert "File too large" in log_text
+
+    process = serve(tmp_path / "restarted.log", str(cfg))
+    try:
+        wait_for_port(port, process)
+        zk = KazooClient(hosts=f"127.0.0.1:{port}", timeout=10)
+        zk.start(timeout=10)
+        present = {f"/{name}" for name in zk.get_children("/")}
+        assert set(acknowledged) <= present
+        for path in acknowledged:
+            assert zk.get(path)[0] == b"x" * 2048
+        zk.stop()
+        zk.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def test_zkcompat_serves_a_data_directory_written_by_apache_zookeeper(tmp_path) -> None:
     expected = json.loads((FIXTURES / "zk38_snap" / "expected.json").read_text())
     shutil.copytree(FIXTURES / "zk38_snap" / "version-2", tmp_path / "version-2")

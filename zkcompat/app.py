@@ -77,6 +77,9 @@ class StandaloneServer:
         self._max_client_cnxns = max_client_cnxns
         self._data_dirs = (data_dir, data_log_dir or data_dir)
         self.autopurge = autopurge  # autopurge.*: started and stopped with the server
+        self.stopping = asyncio.Event()  # set by a signal, or by a failure it cannot survive
+        self.fatal: BaseException | None = None
+        self.server.committer.on_failure = self._txn_log_failed
 
     async def start(self) -> int:
         """Listen and serve; return the plain client port (0 when there is none)."""
@@ -113,6 +116,13 @@ class StandaloneServer:
             "serverId=0",
         ]
 
+    def _txn_log_failed(self, error: BaseException) -> None:
+        """A write can no longer be made durable: stop serving at all, as ZooKeeper does
+        (its sync thread's error sets the server's state to ERROR, which shuts it down)."""
+        log.error("Severe unrecoverable error: the txn log failed (%s); shutting down", error)
+        self.fatal = error
+        self.stopping.set()
+
     async def _reap(self) -> None:
         interval = self.server.settings.container_check_interval_ms / 1000
         while True:
@@ -130,17 +140,20 @@ class StandaloneServer:
             await self.server.database.close()
 
 
-async def serve_forever(server: StandaloneServer) -> None:
-    """Serve until SIGTERM or SIGINT, then close every connection and return."""
-    stop = asyncio.Event()
+async def serve_forever(server: StandaloneServer) -> int:
+    """Serve until SIGTERM or SIGINT, or until the txn log fails, then close every connection.
+    Returns the process's exit status: 0 after a signal, 1 after a failure. (ZooKeeper exits
+    with 0 even then, logging "Exiting normally"; a supervisor should see that it failed.)"""
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, server.stopping.set)
     await server.start()
-    await stop.wait()
+    await server.stopping.wait()
     log.info("shutting down")
     await server.stop()
+    return 0 if server.fatal is None else 1
 
 
-def run(server: StandaloneServer) -> None:
-    uvloop.run(serve_forever(server))
+def run(server: StandaloneServer) -> int:
+    """Serve on uvloop until stopped; the exit status (see :func:`serve_forever`)."""
+    return uvloop.run(serve_forever(server))

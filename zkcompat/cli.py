@@ -143,5 +143,4 @@ def main(argv: list[str] | None = None) -> int:
     )
     os.makedirs(config.data_dir, exist_ok=True)
     log.info("Starting standalone server, data directory %s", config.data_dir)
-    run(server)
-    return 0
+    return run(server)

@@ -102,6 +102,9 @@ class Committer:
         self._closed = False
         self._syncer = SyncThread(writer.sync, self._synced) if writer is not None else None
         self.failure: BaseException | None = None
+        # Told once, on the loop, when the log fails: the standalone server shuts down then,
+        # as ZooKeeper's SyncRequestProcessor does on an error it cannot recover from.
+        self.on_failure: Callable[[BaseException], None] | None = None
 
     def submit(self, header: Any, txn: Any, done: Done) -> None:
         if self.failure is not None:
@@ -144,10 +147,19 @@ class Committer:
     def _fail(self, error: BaseException) -> None:
         log.error("The txn log failed; no further write can be made durable", exc_info=error)
         self.failure = error
+        if self.on_failure is not None:
+            self.on_failure(error)
 
     def close(self) -> None:
         self._closed = True
         if self._syncer is not None:
             self._syncer.stop()
-        if self.writer is not None:
+        if self.writer is None:
+            return
+        try:
             self.writer.close()
+        except OSError as error:
+            if self.failure is None:
+                raise
+            # Nothing it still held was acknowledged; the failure itself is logged already.
+            log.warning("Closing the failed txn log: %s", error)

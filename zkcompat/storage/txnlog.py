@@ -605,18 +605,21 @@ class TxnLogWriter:
                 self._close_file(current)
 
     def close(self) -> None:
-        """Flush, sync (waiting for a sync already running) and close every file."""
+        """Flush, sync (waiting for a sync already running) and close every file. The files
+        are closed even when the flush or sync fails, and the error is raised after."""
         if self._closed:
             return
-        self.flush()
-        self.sync()
-        self._closed = True
-        with self._sync_lock, self._lock:
-            for log_file in [*self._unsynced, self._current]:
-                if log_file is not None:
-                    self._close_file(log_file)
-            self._unsynced.clear()
-            self._current = None
+        try:
+            self.flush()
+            self.sync()
+        finally:
+            self._closed = True
+            with self._sync_lock, self._lock:
+                for log_file in [*self._unsynced, self._current]:
+                    if log_file is not None:
+                        self._close_file(log_file)
+                self._unsynced.clear()
+                self._current = None
 
     # -- any thread, one at a time --
 
