@@ -687,3 +687,25 @@ def test_both_scanners_restore_any_tree_with_zookeepers_digest(
     assert restored == contents(tree)
     assert references == acl_references(tree)
     assert digest == snap.tree_digest(tree)
+
+
+def test_a_snapshot_file_streamed_in_slices_is_whole_or_absent(tmp_path) -> None:
+    """The server writes a snapshot a slice at a time; the file appears under its name only
+    on commit, and leaving without one (a failure midway) leaves nothing behind."""
+    tree = DataTree()
+    create = CreateTxn("/a", b"x", list(OPEN_ACL_UNSAFE), False, -1)
+    tree.apply(TxnHeader(1, 1, 1, 0, OpCode.create), create)
+    chunks = list(snap.iter_snapshot(tree, {}))
+    with snap.SnapshotFile(1, tmp_path, fsync=False) as out:
+        for chunk in chunks:
+            out.write([chunk])
+        assert not (tmp_path / "snapshot.1").exists()
+        path = out.commit()
+    assert path == tmp_path / "snapshot.1"
+    assert path.read_bytes() == b"".join(chunks)
+    assert snap.read_snapshot(path)[0].nodes["/a"].data == b"x"
+
+    with pytest.raises(RuntimeError), snap.SnapshotFile(2, tmp_path, fsync=False) as out:
+        out.write(chunks[:1])
+        raise RuntimeError("the server stopped midway")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["snapshot.1"]

@@ -29,10 +29,10 @@ from pathlib import Path
 from zkcompat.datatree import DataTree
 from zkcompat.storage.snapshot import (
     SnapshotError,
+    SnapshotFile,
     find_snapshots,
     iter_snapshot,
     read_snapshot,
-    write_snapshot_file,
 )
 from zkcompat.storage.txnlog import TxnLogReader, TxnLogWriter, truncate
 
@@ -153,18 +153,21 @@ class Database:
         self._snapshot_task = asyncio.get_running_loop().create_task(self._fuzzy_snapshot(tree))
 
     async def _fuzzy_snapshot(self, tree: DataTree) -> None:
+        """Serialize the tree a slice at a time between requests (ZooKeeper's fuzzy snapshot)
+        and stream each slice to the file in a worker thread, so a snapshot costs memory for
+        one slice, not for the whole tree."""
         zxid = tree.last_processed_zxid
-        chunks: list[bytes] = []
-        for count, chunk in enumerate(iter_snapshot(tree, tree.sessions), 1):
-            chunks.append(chunk)
-            if count % _CHUNKS_PER_SLICE == 0:
-                await asyncio.sleep(0)
         loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(
-                None,
-                lambda: write_snapshot_file(chunks, zxid, self.snap_dir, fsync=self.force_sync),
-            )
+            with SnapshotFile(zxid, self.snap_dir, fsync=self.force_sync) as out:
+                chunks: list[bytes] = []
+                for count, chunk in enumerate(iter_snapshot(tree, tree.sessions), 1):
+                    chunks.append(chunk)
+                    if count % _CHUNKS_PER_SLICE == 0:
+                        await loop.run_in_executor(None, out.write, chunks)
+                        chunks = []
+                await loop.run_in_executor(None, out.write, chunks)
+                await loop.run_in_executor(None, out.commit)
         except OSError:
             log.exception("Writing the snapshot at zxid 0x%x failed", zxid)
 

@@ -447,40 +447,74 @@ def write_snapshot_file(
     compression: str | None = None,
     fsync: bool = True,
 ) -> Path:
-    """Write an already serialized snapshot stream as ``snapshot.<zxid hex>[.gz]``.
+    """Write an already serialized snapshot stream as ``snapshot.<zxid hex>[.gz]`` (see
+    :class:`SnapshotFile`) and return its path."""
+    with SnapshotFile(zxid, snap_dir, compression=compression, fsync=fsync) as out:
+        out.write(chunks)
+        return out.commit()
 
-    The bytes go to ``<name>.tmp`` first (ZooKeeper's AtomicFileOutputStream name), are
-    fsynced, and the file is renamed into place and the directory fsynced, so a crash leaves
-    either no file or a whole one; a leftover ``.tmp`` fails the validity check unless whole.
+
+class SnapshotFile:
+    """A snapshot file being written: ``snapshot.<zxid hex>[.gz]``, made whole or not at all.
+
+    The bytes go to ``<name>.tmp`` first (ZooKeeper's AtomicFileOutputStream name); ``commit``
+    fsyncs it, renames it into place and fsyncs the directory, so a crash leaves either no
+    file or a whole one (a leftover ``.tmp`` fails the validity check unless whole). Leaving
+    the ``with`` block without a commit removes the temporary file. ``write`` may be called
+    many times, from a worker thread, so a server can stream a snapshot to disk a slice at a
+    time instead of holding it all in memory.
     """
-    if compression == "snappy":
-        raise ValueError("zkcompat reads snappy snapshots but writes only plain or gz ones")
-    directory = Path(snap_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    final = directory / snapshot_name(zxid, compression)
-    temp = final.with_name(final.name + _TMP_SUFFIX)
-    encoder = _Gzip() if compression == "gz" else None
-    try:
-        with open(temp, "wb") as file:
-            for chunk in chunks:
-                file.write(encoder.compress(chunk) if encoder else chunk)
-            if encoder:
-                file.write(encoder.flush())
+
+    def __init__(
+        self,
+        zxid: int,
+        snap_dir: str | os.PathLike[str],
+        *,
+        compression: str | None = None,
+        fsync: bool = True,
+    ) -> None:
+        if compression == "snappy":
+            raise ValueError("zkcompat reads snappy snapshots but writes only plain or gz ones")
+        self.directory = Path(snap_dir)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / snapshot_name(zxid, compression)
+        self.temp = self.path.with_name(self.path.name + _TMP_SUFFIX)
+        self.fsync = fsync
+        self._encoder = _Gzip() if compression == "gz" else None
+        self._file = open(self.temp, "wb")  # noqa: SIM115 (closed by commit or __exit__)
+        self._committed = False
+
+    def write(self, chunks: Iterable[bytes]) -> None:
+        encoder, file = self._encoder, self._file
+        for chunk in chunks:
+            file.write(encoder.compress(chunk) if encoder else chunk)
+
+    def commit(self) -> Path:
+        """Finish the file and put it in place under its final name."""
+        with self._file as file:
+            if self._encoder:
+                file.write(self._encoder.flush())
             file.flush()
-            if fsync:
+            if self.fsync:
                 os.fsync(file.fileno())
-        os.replace(temp, final)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    if fsync:
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    log.info("wrote snapshot %s", final)
-    return final
+        os.replace(self.temp, self.path)
+        self._committed = True
+        if self.fsync:
+            dir_fd = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        log.info("wrote snapshot %s", self.path)
+        return self.path
+
+    def __enter__(self) -> SnapshotFile:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if not self._committed:
+            self._file.close()
+            self.temp.unlink(missing_ok=True)
 
 
 # --- reading ---------------------------------------------------------------------------------
