@@ -694,6 +694,84 @@ static PyTypeObject EncoderType = {
     .tp_call = PyVectorcall_Call,
 };
 
+/* --- record constructors ------------------------------------------------------------------ */
+
+static PyObject *FIELDS_NAME;  /* "_fields" */
+
+/* new_record(cls, *args, **kwargs): what a named tuple's own __new__ does (fields by position
+ * or by name, each exactly once), without running a Python frame for every record built.
+ * jute.accel installs it as each record class's __new__ (a staticmethod), which keeps the
+ * class's tp_new the generic slot, so tuple.__new__(cls, ...) (_make, copy) still works. */
+static PyObject *
+new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (nargs < 1 || !PyType_Check(args[0]) ||
+        !PyType_IsSubtype((PyTypeObject *)args[0], &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "new_record(cls, ...) needs a tuple subclass");
+        return NULL;
+    }
+    PyTypeObject *type = (PyTypeObject *)args[0];
+    PyObject *fields = PyObject_GetAttr(args[0], FIELDS_NAME);
+    if (fields == NULL) {
+        return NULL;
+    }
+    PyObject *record = NULL;
+    Py_ssize_t count = PyTuple_Check(fields) ? PyTuple_GET_SIZE(fields) : -1;
+    Py_ssize_t given = nargs - 1;
+    Py_ssize_t named = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    if (count < 0) {
+        PyErr_Format(PyExc_TypeError, "%s._fields is not a tuple", type->tp_name);
+        goto done;
+    }
+    if (given > count) {
+        PyErr_Format(PyExc_TypeError, "%s() takes %zd arguments but %zd were given",
+                     type->tp_name, count, given);
+        goto done;
+    }
+    record = type->tp_alloc(type, count);
+    if (record == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < given; i++) {
+        Py_INCREF(args[1 + i]);
+        PyTuple_SET_ITEM(record, i, args[1 + i]);
+    }
+    for (Py_ssize_t k = 0; k < named; k++) {
+        PyObject *key = PyTuple_GET_ITEM(kwnames, k);
+        Py_ssize_t i = 0;
+        while (i < count && PyUnicode_Compare(PyTuple_GET_ITEM(fields, i), key) != 0) {
+            i++;
+        }
+        if (i == count || PyTuple_GET_ITEM(record, i) != NULL) {
+            PyErr_Format(PyExc_TypeError, i == count
+                                              ? "%s() got an unexpected keyword argument %R"
+                                              : "%s() got multiple values for argument %R",
+                         type->tp_name, key);
+            Py_CLEAR(record);
+            goto done;
+        }
+        Py_INCREF(args[nargs + k]);
+        PyTuple_SET_ITEM(record, i, args[nargs + k]);
+    }
+    for (Py_ssize_t i = given; i < count; i++) {
+        if (PyTuple_GET_ITEM(record, i) == NULL) {
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument %R", type->tp_name,
+                         PyTuple_GET_ITEM(fields, i));
+            Py_CLEAR(record);
+            goto done;
+        }
+    }
+done:
+    Py_DECREF(fields);
+    return record;
+}
+
+static PyMethodDef accel_functions[] = {
+    {"new_record", (PyCFunction)(void (*)(void))new_record, METH_FASTCALL | METH_KEYWORDS,
+     PyDoc_STR("new_record(cls, *args, **kwargs): a record of cls, as its __new__ builds it")},
+    {NULL, NULL, 0, NULL},
+};
+
 /* --- the module --------------------------------------------------------------------------- */
 
 static int
@@ -705,6 +783,10 @@ accel_exec(PyObject *module)
     }
     JuteError = PyObject_GetAttrString(errors, "JuteError");
     Py_DECREF(errors);
+    FIELDS_NAME = PyUnicode_InternFromString("_fields");
+    if (FIELDS_NAME == NULL) {
+        return -1;
+    }
     if (JuteError == NULL || PyType_Ready(&DecoderType) < 0 || PyType_Ready(&EncoderType) < 0) {
         return -1;
     }
@@ -732,6 +814,7 @@ static struct PyModuleDef accel_module = {
     .m_name = "jute._accel",
     .m_doc = PyDoc_STR("The compiled Jute engine: Decoder and Encoder over record shapes."),
     .m_size = 0,
+    .m_methods = accel_functions,
     .m_slots = accel_slots,
 };
 

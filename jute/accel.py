@@ -41,7 +41,9 @@ class CEngine:
 
     def record(self, rec: Rec) -> tuple[Callable, Callable]:
         """A record's ``(decode, encode)``; the encoder binds as a method, so
-        ``record.encode()`` passes the record."""
+        ``record.encode()`` passes the record. The record's class also gets a compiled
+        constructor: building a record in Python is the largest single cost of a write."""
+        self._classes[rec.name].__new__ = staticmethod(_accel.new_record)
         spec = self._shape(rec)
         return _accel.Decoder(spec, rec.name), _accel.Encoder(spec, rec.name)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 
 import pytest
 from hypothesis import given, settings
@@ -199,3 +201,19 @@ def test_frame_codecs_agree_with_their_records(engine: str, data) -> None:
     payload = records[0].encode() + records[1].encode()
     assert codec.encode(records) == len(payload).to_bytes(4, "big") + payload
     assert codec.decode(payload) == (records, len(payload))
+
+
+def test_records_are_built_like_named_tuples(codecs: Codecs) -> None:
+    """The compiled engine builds records with a constructor of its own; it must take what a
+    named tuple takes, refuse what it refuses, and leave _make, _replace and copying intact."""
+    header = codecs.classes["ReplyHeader"]
+    assert header(1, 2, 3) == header(1, err=3, zxid=2) == header(xid=1, zxid=2, err=3)
+    assert type(header(1, 2, 3)) is header
+    for args, kwargs in [((1, 2), {}), ((1, 2, 3, 4), {}), ((1, 2), {"xid": 3}), ((), {"x": 1})]:
+        with pytest.raises(TypeError):
+            header(*args, **kwargs)
+    stat = codecs.classes["Stat"](*range(11))
+    assert stat._replace(version=9).version == 9
+    assert codecs.classes["Stat"]._make(range(11)) == stat
+    assert copy.copy(stat) == stat
+    assert pickle.loads(pickle.dumps(R.Stat(*range(11)))) == R.Stat(*range(11))
