@@ -206,7 +206,13 @@ class RawSession:
 
     # framing
     def send_frame(self, payload: bytes) -> None:
-        self.sock.sendall(struct.pack("!i", len(payload)) + payload)
+        """Send one frame. A server that refuses a frame closes the connection as soon as it
+        has read the length, possibly while a large body is still being sent: the reset
+        that the send then meets is that close."""
+        try:
+            self.sock.sendall(struct.pack("!i", len(payload)) + payload)
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            raise ConnectionClosed("connection closed while sending") from exc
 
     def _read_exactly(self, count: int) -> bytes:
         chunks = bytearray()
