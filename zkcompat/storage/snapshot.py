@@ -64,6 +64,11 @@ log = logging.getLogger(__name__)
 
 #: Whether the compiled scanner (zkcompat/storage/_snapscan.c) reads snapshots' znode records.
 SCANNER_AVAILABLE: bool = _snapscan is not None
+if not SCANNER_AVAILABLE:
+    log.warning(
+        "the compiled snapshot scanner was not built (no C compiler at install?); snapshots"
+        " are read by the Python loop, about twice as slowly"
+    )
 
 SNAPSHOT_PREFIX = "snapshot"
 SNAP_MAGIC = int.from_bytes(b"ZKSN", "big")
