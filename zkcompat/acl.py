@@ -448,7 +448,7 @@ def fixup_acl(
             unique.append(entry)
     if not unique:
         raise InvalidACL(path)
-    ids = list(identities)
+    ids: list[Id] | None = None  # the session's identities, listed only if "auth" needs them
     fixed: list[ACL] = []
     for entry in unique:
         if entry is None or entry.id is None or entry.id.scheme is None:
@@ -457,6 +457,8 @@ def fixup_acl(
         if scheme == "world" and acl_id == "anyone":
             fixed.append(entry)
         elif scheme == "auth":
+            if ids is None:
+                ids = list(identities)
             expanded = False
             for identity in ids:
                 provider = providers.get(identity.scheme)
