@@ -10,6 +10,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from jute import records as R
 from jute.codecs import ENGINES, Codecs
 from jute.declare import Declarations
 from jute.shape import Fixed, Node, Rec, Var, Vec, describe
@@ -39,6 +40,17 @@ def values(node: Node, classes: dict[str, type]) -> st.SearchStrategy[Any]:
 def by_engine(declarations: Declarations) -> dict[str, Codecs]:
     """Codecs for these declarations from every engine, so the tests hold each to construct."""
     return {engine: Codecs(declarations, engine) for engine in sorted(ENGINES)}
+
+
+def frame_and_records(data: st.DataObject, codecs: Codecs) -> tuple[Any, tuple]:
+    """Draw a header record (reply, request or multi) and any record of ZooKeeper's IDL to
+    follow it: their frame codec and the two records."""
+    names = [
+        data.draw(st.sampled_from(["ReplyHeader", "RequestHeader", "MultiHeader"])),
+        data.draw(st.sampled_from(sorted(codecs.classes))),
+    ]
+    records = tuple(data.draw(record_values(name, R.DECLARATIONS, codecs)) for name in names)
+    return codecs.frame(*(codecs.classes[name] for name in names)), records
 
 
 def record_values(name: str, declarations: Declarations, codecs: Codecs) -> st.SearchStrategy:

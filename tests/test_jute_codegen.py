@@ -17,8 +17,8 @@ from jute import records as R
 from jute.codecs import FrameCodec
 from jute.declare import Declarations
 from jute.idl import parse_idl
-from tests.jute_support import by_engine, record_values
-from tests.test_jute_roundtrip import NAMES, RECORDS, check_agreement
+from tests.jute_support import by_engine, frame_and_records, record_values
+from tests.test_jute_roundtrip import RECORDS, check_agreement
 
 # Flat records back to back, a scalar between two of them, one before a string and one after.
 ADJACENT_IDL = """
@@ -72,13 +72,7 @@ def test_adjacent_flat_records_are_read_at_their_own_offsets(engine: str) -> Non
 @settings(max_examples=200, deadline=None)
 @given(data=st.data(), junk=st.binary(max_size=9))
 def test_frames_decode_from_the_middle_of_a_buffer(engine: str, data, junk: bytes) -> None:
-    codecs = RECORDS[engine]
-    first = data.draw(st.sampled_from(["ReplyHeader", "RequestHeader", "MultiHeader"]))
-    second = data.draw(st.sampled_from(NAMES))
-    records = tuple(
-        data.draw(record_values(name, R.DECLARATIONS, codecs)) for name in (first, second)
-    )
-    codec = codecs.frame(codecs.classes[first], codecs.classes[second])
+    codec, records = frame_and_records(data, RECORDS[engine])
     frame = codec.encode(records)
     assert codec.decode(junk + frame[4:] + b"\xee", len(junk)) == (
         records,

@@ -16,7 +16,7 @@ from jute.codecs import Codecs
 from jute.declare import Declarations
 from jute.idl import parse_idl
 from jute.shape import describe
-from tests.jute_support import by_engine, from_container, record_values, to_plain
+from tests.jute_support import by_engine, frame_and_records, from_container, record_values, to_plain
 
 NAMES = sorted(R.RECORDS)
 
@@ -191,13 +191,7 @@ def test_frame_codec_fuses_header_and_body(codecs: Codecs) -> None:
 @settings(max_examples=200, deadline=None)
 @given(data=st.data())
 def test_frame_codecs_agree_with_their_records(engine: str, data) -> None:
-    codecs = RECORDS[engine]
-    first = data.draw(st.sampled_from(["ReplyHeader", "RequestHeader", "MultiHeader"]))
-    second = data.draw(st.sampled_from(NAMES))
-    records = tuple(
-        data.draw(record_values(name, R.DECLARATIONS, codecs)) for name in (first, second)
-    )
-    codec = codecs.frame(codecs.classes[first], codecs.classes[second])
+    codec, records = frame_and_records(data, RECORDS[engine])
     payload = records[0].encode() + records[1].encode()
     assert codec.encode(records) == len(payload).to_bytes(4, "big") + payload
     assert codec.decode(payload) == (records, len(payload))

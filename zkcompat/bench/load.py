@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import uvloop
 
-from zkcompat.bench.procstat import CpuSample
+from zkcompat.bench.procstat import CpuSample, CpuShares
 from zkcompat.bench.wire import (
     CLOSE_FRAME,
     CLOSE_XID,
@@ -306,7 +306,7 @@ async def _load_main(
 
 
 @dataclass(frozen=True)
-class LoadResult:
+class LoadResult(CpuShares):
     """Replies counted over ``seconds``, and the CPU the server, the generator and the whole
     machine spent meanwhile."""
 
@@ -325,14 +325,6 @@ class LoadResult:
     @property
     def server_us_per_op(self) -> float:
         return self.cpu.server / self.ops * 1e6 if self.ops else math.nan
-
-    @property
-    def generator_cores(self) -> float:
-        return self.cpu.generator_cores(self.seconds)
-
-    @property
-    def other_cores(self) -> float:
-        return self.cpu.other_cores(self.seconds)
 
 
 def run_load(

@@ -85,6 +85,22 @@ class CpuSample:
         )
 
 
+class CpuShares:
+    """The per-core figures of a result that holds the ``cpu`` spent over ``seconds``: a base
+    for the load and churn results, which report them the same way."""
+
+    cpu: CpuSample
+    seconds: float
+
+    @property
+    def generator_cores(self) -> float:
+        return self.cpu.generator_cores(self.seconds)
+
+    @property
+    def other_cores(self) -> float:
+        return self.cpu.other_cores(self.seconds)
+
+
 _USED = re.compile(r"used (\d+)K")
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import uvloop
 
-from zkcompat.bench.procstat import CpuSample
+from zkcompat.bench.procstat import CpuSample, CpuShares
 from zkcompat.bench.wire import (
     CLOSE_FRAME,
     CLOSE_XID,
@@ -80,7 +80,7 @@ def _churn_worker(gate: Gate, host: str, port: int, concurrency: int) -> ChurnCo
 
 
 @dataclass(frozen=True)
-class ChurnResult:
+class ChurnResult(CpuShares):
     sessions: int
     seconds: float
     cpu: CpuSample
@@ -88,14 +88,6 @@ class ChurnResult:
     @property
     def rate(self) -> float:
         return self.sessions / self.seconds
-
-    @property
-    def generator_cores(self) -> float:
-        return self.cpu.generator_cores(self.seconds)
-
-    @property
-    def other_cores(self) -> float:
-        return self.cpu.other_cores(self.seconds)
 
 
 def run_churn(
